@@ -1,0 +1,139 @@
+"""Matcher benchmark: accuracy, out-of-scope fallback, language and latency, against a naive baseline.
+
+    python benchmarks/matcher.py [questions.yaml ...]   (default: tests/data/*_questions.yaml)
+
+The baseline is what a first attempt would do: rapidfuzz ``process.extractOne`` with default settings
+over every question phrasing, answering whatever comes out on top (its score cut-off is chosen in the
+same run to give it its best total accuracy on the same questions, so the comparison is fair to it).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import yaml
+from rapidfuzz import process
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.knowledge import load_knowledge  # noqa: E402
+from bot.matcher import Matcher  # noqa: E402
+
+
+def load_questions(paths: list[Path]) -> list[dict]:
+    items: list[dict] = []
+    for path in paths:
+        items.extend(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return items
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def summarise(name: str, items: list[dict], predicted: list[str | None], langs: list[str] | None,
+              latencies: list[float]) -> dict:
+    in_scope = [(it, p) for it, p in zip(items, predicted, strict=True) if it["id"]]
+    oos = [(it, p) for it, p in zip(items, predicted, strict=True) if not it["id"]]
+    top1 = sum(it["id"] == p for it, p in in_scope) / max(1, len(in_scope))
+    fallback = sum(p is None for _, p in oos) / max(1, len(oos))
+    errors = sum(it["id"] != p for it, p in zip(items, predicted, strict=True))
+    row = {
+        "name": name,
+        "top1": top1,
+        "fallback": fallback,
+        "errors": errors,
+        "lang": (sum(it["lang"] == lg for it, lg in zip(items, langs, strict=True)) / len(items)) if langs else None,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+    }
+    return row
+
+
+def run_matcher(matcher: Matcher, items: list[dict]) -> tuple[list, list, list]:
+    for it in items[:50]:  # warm caches the way a running bot would be
+        matcher.match(it["q"])
+    predicted, langs, latencies = [], [], []
+    for it in items:
+        start = time.perf_counter()
+        result = matcher.match(it["q"])
+        latencies.append(time.perf_counter() - start)
+        predicted.append(result.entry_id)
+        langs.append(result.lang)
+    return predicted, langs, latencies
+
+
+def run_baseline(kb, items: list[dict]) -> tuple[list, list]:
+    choices, owners = [], []
+    for entry in kb.entries.values():
+        for text in entry.texts.values():
+            for q in text.questions:
+                choices.append(q)
+                owners.append(entry.id if entry.answerable else None)
+    raw, latencies = [], []
+    for it in items:
+        start = time.perf_counter()
+        best = process.extractOne(it["q"], choices)
+        latencies.append(time.perf_counter() - start)
+        raw.append((owners[best[2]], best[1]) if best else (None, 0))
+    # Give the baseline its best cut-off on these very questions.
+    best_cut, best_err = 0, len(items) + 1
+    for cut in range(0, 101, 5):
+        err = sum(it["id"] != (eid if score >= cut else None) for it, (eid, score) in zip(items, raw, strict=True))
+        if err < best_err:
+            best_cut, best_err = cut, err
+    predicted = [eid if score >= best_cut else None for eid, score in raw]
+    return predicted, latencies, best_cut
+
+
+def main(argv: list[str]) -> int:
+    paths = [Path(a) for a in argv] or sorted((ROOT / "tests" / "data").glob("*_questions.yaml"))
+    items = load_questions(paths)
+    kb = load_knowledge()
+    start = time.perf_counter()
+    matcher = Matcher(kb)
+    load_ms = (time.perf_counter() - start) * 1000
+    ours = summarise("kyr-bot matcher", items, *run_matcher(matcher, items))
+    base_pred, base_lat, cut = run_baseline(kb, items)
+    base = summarise(f"naive extractOne (cut-off {cut})", items, base_pred, None, base_lat)
+    print(f"{len(items)} questions from {', '.join(p.name for p in paths)}; "
+          f"{sum(1 for i in items if not i['id'])} out of scope. Matcher built in {load_ms:.0f} ms.")
+    print(f"{'':34} {'top-1':>7} {'fallback':>9} {'language':>9} {'errors':>7} {'p50 ms':>7} {'p99 ms':>7}")
+    for row in (ours, base):
+        lang = f"{row['lang']:.1%}" if row["lang"] is not None else "-"
+        print(f"{row['name']:34} {row['top1']:>7.1%} {row['fallback']:>9.1%} {lang:>9} {row['errors']:>7} "
+              f"{row['p50_ms']:>7.2f} {row['p99_ms']:>7.2f}")
+    ratio = ours["errors"] / max(1, base["errors"])
+    print(f"errors vs baseline: {ratio:.2f} (target at most 0.50)")
+    if "-v" in sys.argv or "--verbose" in sys.argv:
+        pass
+    return 0
+
+
+def misses(paths: list[Path]) -> None:
+    """Print every question the matcher gets wrong (for content editors)."""
+    items = load_questions(paths)
+    matcher = Matcher(load_knowledge())
+    kinds: Counter[str] = Counter()
+    for it in items:
+        r = matcher.match(it["q"])
+        if r.entry_id != it["id"] or r.lang != it["lang"]:
+            kinds[it.get("kind", "?")] += 1
+            alts = ",".join(f"{a.id}:{a.score:.0f}" for a in r.alternatives)
+            print(f"want {it['id']!s:20} got {r.entry_id!s:20} {r.score:5.1f} {it['lang']}/{r.lang} "
+                  f"[{alts}] {it['q']}")
+    print(dict(kinds))
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    if "--misses" in sys.argv:
+        misses([Path(a) for a in args] or sorted((ROOT / "tests" / "data").glob("*_questions.yaml")))
+    else:
+        raise SystemExit(main(args))

@@ -1,0 +1,161 @@
+"""The ``kyr-bot`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from .compose import render_entry, to_plain
+from .i18n import check_catalogs
+from .knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+
+
+def _load_or_exit() -> KnowledgeBase:
+    try:
+        return load_knowledge()
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"kyr-bot: the knowledge base has {len(exc.problems)} problem(s); fix them first.", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .conversation import Conversation
+
+    kb = _load_or_exit()
+    conv = Conversation.from_knowledge(kb)
+    reply = conv.ask(args.question, lang=args.lang)
+    print(to_plain(reply.text))
+    return 0
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from .matcher import Matcher
+
+    kb = _load_or_exit()
+    matcher = Matcher(kb)
+    for line in sys.stdin:
+        query = line.rstrip("\r\n")
+        if not query.strip():
+            continue
+        result = matcher.match(query)
+        if args.json:
+            print(json.dumps(result.as_json(), ensure_ascii=False), flush=True)
+        else:
+            alts = ", ".join(f"{a.id} {a.score:.0f}" for a in result.alternatives)
+            print(f"{result.entry_id or '-'}\t{result.score:.0f}\t{result.lang}\t{alts}\t{query}", flush=True)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    problems = []
+    kb = None
+    try:
+        kb = load_knowledge()
+    except KnowledgeError as exc:
+        problems.extend(exc.problems)
+    languages = kb.languages if kb else ("en", "es")
+    problems.extend(check_catalogs(languages))
+    for warning in kb.warnings if kb else ():
+        print(f"{warning} (warning)", file=sys.stderr)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"kyr-bot check: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"kyr-bot check: OK ({len(kb.entries)} entries, languages {', '.join(kb.languages)})")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    kb = _load_or_exit()
+    entries = []
+    for entry in kb.entries.values():
+        entries.append(
+            {
+                "id": entry.id,
+                "kind": entry.kind,
+                "reviewed": entry.reviewed.isoformat(),
+                "related": list(entry.related),
+                "sources": [{"title": s.title, "url": s.url} for s in entry.sources],
+                **({"officer_statement": entry.officer_statement} if entry.officer_statement else {}),
+                **{
+                    lang: {
+                        "title": text.title,
+                        "questions": list(text.questions),
+                        "answer": text.answer,
+                        "rendered": to_plain(render_entry(kb, entry, lang)),
+                    }
+                    for lang, text in entry.texts.items()
+                },
+            }
+        )
+    json.dump({"languages": list(kb.languages), "entries": entries}, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from .console import run_console
+
+    kb = _load_or_exit()
+    return run_console(kb, lang=args.lang)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .telegram_app import run_bot
+
+    return run_bot(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kyr-bot", description="Know-your-rights bot (English/Spanish).")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ask", help="print the answer to one question")
+    p.add_argument("question")
+    p.add_argument("--lang", choices=None, help="answer in this language (default: the question's)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("match", help="match questions from standard input, one per line")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.set_defaults(func=cmd_match)
+
+    p = sub.add_parser("check", help="validate the knowledge base and translation catalogs")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("export", help="the whole knowledge base as JSON")
+    p.add_argument("--json", action="store_true", default=True, help="JSON output (the only format)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("chat", help="talk to the bot in this terminal (no Telegram token needed)")
+    p.add_argument("--lang", help="start in this language")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    p.add_argument("--webhook-url", help="use a webhook at this public https URL instead of long polling")
+    p.add_argument("--listen", default="127.0.0.1", help="webhook: address to listen on")
+    p.add_argument("--port", type=int, default=8443, help="webhook: port to listen on")
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8", errors="replace")
+        sys.stdin.reconfigure(encoding="utf-8", errors="replace")
+    args = build_parser().parse_args(argv)
+    if getattr(args, "lang", None) is not None and args.lang not in ("en", "es"):
+        kb_langs = os.environ.get("KYR_LANGUAGES", "")
+        if args.lang not in kb_langs.split(","):
+            print(f"kyr-bot: unknown language {args.lang!r}", file=sys.stderr)
+            return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

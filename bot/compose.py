@@ -1,0 +1,91 @@
+"""Writing answers as people read them: self-contained, in Telegram's HTML subset.
+
+An answer carries its title, text, sources, review date, the ACLU of Wyoming contact block, the
+"information, not legal advice" note and (when the bot's username is known) a link that opens the same
+answer, so it still stands alone when forwarded without its buttons.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from .i18n import format_day, translator
+from .knowledge import Entry, KnowledgeBase
+
+TELEGRAM_TEXT_LIMIT = 4096
+_TAG = re.compile(r"<[^>]+>")
+
+
+def esc(text: str) -> str:
+    """Escape text for Telegram HTML."""
+    return html.escape(text, quote=False)
+
+
+def fill(kb: KnowledgeBase, text: str, lang: str) -> str:
+    """Replace {placeholders} with contact values (validated at load time)."""
+    return text.format_map(kb.contacts.values_for(lang))
+
+
+def deep_link_payload(entry_id: str, lang: str) -> str:
+    """The /start payload that opens an entry in a language: 'detainer-basics_es'."""
+    return f"{entry_id}_{lang}"
+
+
+def deep_link(bot_username: str, entry_id: str, lang: str) -> str:
+    return f"https://t.me/{bot_username}?start={deep_link_payload(entry_id, lang)}"
+
+
+def contact_block(kb: KnowledgeBase, lang: str) -> str:
+    return esc(fill(kb, kb.contacts.footer.get(lang, ""), lang))
+
+
+def disclaimer(lang: str) -> str:
+    _ = translator(lang).gettext
+    return _("This is general information, not legal advice.")
+
+
+def render_entry(kb: KnowledgeBase, entry: Entry, lang: str, bot_username: str | None = None) -> str:
+    """The full, self-contained answer for an entry, as Telegram HTML."""
+    _ = translator(lang).gettext
+    text = entry.text(lang)
+    body = esc(fill(kb, text.answer, lang))
+    if entry.kind == "smalltalk":
+        return body
+    parts = [f"<b>{esc(text.title)}</b>", body]
+    if entry.officer_statement:
+        parts.append(f"<b>{esc(_('To show or read to an officer (in English):'))}</b>\n"
+                     f"<i>{esc(entry.officer_statement)}</i>")
+    if entry.sources:
+        lines = [f"<b>{esc(_('Sources:'))}</b>"]
+        lines += [f"• {esc(s.title)}: {esc(s.url)}" for s in entry.sources]
+        parts.append("\n".join(lines))
+    tail = [esc(_("Reviewed: {date}").format(date=format_day(entry.reviewed, lang))), contact_block(kb, lang),
+            f"<i>{esc(disclaimer(lang))}</i>"]
+    if bot_username:
+        tail.append(esc(_("More answers: {link}").format(link=deep_link(bot_username, entry.id, lang))))
+    parts.append("\n".join(tail))
+    return fit("\n\n".join(parts))
+
+
+def fit(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> str:
+    """Shorten text to Telegram's limit without cutting inside a tag or an entity."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    cut = cut[: max(cut.rfind("\n"), limit // 2)]
+    cut = re.sub(r"<[^>]*$", "", cut)
+    cut = re.sub(r"&[a-z#0-9]*$", "", cut)
+    # Close any tags left open.
+    open_tags: list[str] = []
+    for closing, name in re.findall(r"<(/?)([a-z]+)[^>]*>", cut):
+        if closing and open_tags and open_tags[-1] == name:
+            open_tags.pop()
+        elif not closing:
+            open_tags.append(name)
+    return cut + "…" + "".join(f"</{t}>" for t in reversed(open_tags))
+
+
+def to_plain(text: str) -> str:
+    """Telegram HTML as plain terminal text."""
+    return html.unescape(_TAG.sub("", text))

@@ -1,0 +1,193 @@
+"""Finding the knowledge-base entry that answers what a person typed.
+
+Each entry is indexed by the content terms of its question phrasings and titles (both languages, so
+Spanglish works) and, more weakly, of its answer. A query scores against an entry by how much of one
+phrasing it covers and how much of the query the entry explains, with rarer terms weighing more.
+Words the knowledge base has never seen count against a match, which is how questions the bot cannot
+answer fall back instead of getting a wrong answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .analysis import Analysis, Analyzer
+from .knowledge import KnowledgeBase
+from .language import LanguageDetector, LanguageGuess
+
+ANSWER_WEIGHT = 0.5  # a term found only in an entry's answer counts this much
+UNKNOWN_WEIGHT = 0.7  # a word the knowledge base never uses, relative to the rarest known term
+PHRASE_SHARE = 0.5  # share of the score from the best single phrasing (the rest: whole-entry coverage)
+COVERAGE_CAP = 3.0  # query weight (in typical terms) beyond which unknown words stop diluting a match
+MIN_STRENGTH = 0.6  # a term used by just one phrasing of an entry still counts this much for it
+FULL_STRENGTH_SHARE = 0.25  # a term used by this share of an entry's phrasings counts fully
+ANSWER_AT = 50.0  # answer directly from this score
+SUGGEST_AT = 32.0  # below ANSWER_AT but at least this: "did you mean ...?"
+ALTERNATIVE_RATIO = 0.6  # alternatives must score at least this share of the best
+MAX_ALTERNATIVES = 3
+
+
+@dataclass(frozen=True)
+class Alternative:
+    id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """What the matcher makes of one query.
+
+    ``entry_id`` is set when the bot should answer; ``None`` means fall back (offering
+    ``alternatives`` as "did you mean" when there are any). ``unsupported_id`` names an
+    'unsupported' entry the query matched: a question the bot knows it cannot answer.
+    """
+
+    query: str
+    lang: str
+    lang_confident: bool
+    entry_id: str | None
+    score: float
+    alternatives: tuple[Alternative, ...]
+    unsupported_id: str | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "query": self.query,
+            "lang": self.lang,
+            "id": self.entry_id,
+            "score": round(self.score, 1),
+            "alternatives": [{"id": a.id, "score": round(a.score, 1)} for a in self.alternatives],
+        }
+
+
+@dataclass(frozen=True)
+class _Phrasing:
+    entry: int
+    terms: frozenset[str]
+    weight: float
+
+
+class Matcher:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.analyzer = Analyzer(kb)
+        self.languages = LanguageDetector(kb)
+        self.entry_ids: list[str] = list(kb.entries)
+        self.answerable = [kb.entries[i].answerable for i in self.entry_ids]
+        n = len(self.entry_ids)
+        phrasing_terms: list[tuple[int, frozenset[str]]] = []
+        term_counts: list[dict[str, int]] = [defaultdict(int) for _ in range(n)]
+        phrasing_counts = [0] * n
+        answer_terms: list[set[str]] = [set() for _ in range(n)]
+        for idx, eid in enumerate(self.entry_ids):
+            for text in kb.entries[eid].texts.values():
+                for chunk in (text.title, *text.questions):
+                    terms = frozenset(self.analyzer.index_terms(chunk))
+                    if terms:
+                        phrasing_terms.append((idx, terms))
+                        phrasing_counts[idx] += 1
+                        for t in terms:
+                            term_counts[idx][t] += 1
+                answer_terms[idx] |= set(self.analyzer.index_terms(text.answer))
+        df: dict[str, int] = defaultdict(int)
+        for counts in term_counts:
+            for t in counts:
+                df[t] += 1
+        adf: dict[str, int] = defaultdict(int)
+        for idx, terms in enumerate(answer_terms):
+            for t in terms - term_counts[idx].keys():
+                adf[t] += 1
+        self.idf = {t: math.log(1 + n / d) for t, d in df.items()}
+        self.answer_idf = {t: ANSWER_WEIGHT * math.log(1 + n / d) for t, d in adf.items() if t not in self.idf}
+        self.unknown_weight = UNKNOWN_WEIGHT * math.log(1 + n)
+        self.coverage_cap = COVERAGE_CAP * math.log(1 + n / 2)
+        self.phrasings = [_Phrasing(e, t, sum(self.idf[x] for x in t)) for e, t in phrasing_terms]
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for pid, phr in enumerate(self.phrasings):
+            for t in phr.terms:
+                self.postings[t].append(pid)
+        # How strongly each term belongs to each entry: the share of its phrasings that use it, so that
+        # "abogado" belongs to find-lawyer (most phrasings) far more than to about-bot (one phrasing).
+        self.strength: dict[str, dict[int, float]] = defaultdict(dict)
+        for idx, counts in enumerate(term_counts):
+            for t, c in counts.items():
+                share = c / max(1, phrasing_counts[idx])
+                self.strength[t][idx] = MIN_STRENGTH + (1 - MIN_STRENGTH) * min(1.0, share / FULL_STRENGTH_SHARE)
+            for t in answer_terms[idx] - counts.keys():
+                self.strength[t][idx] = ANSWER_WEIGHT * MIN_STRENGTH
+
+    # ------------------------------------------------------------------ scoring
+    def weight(self, term: str) -> float:
+        if term in self.idf:
+            return self.idf[term]
+        if term in self.answer_idf:
+            return self.answer_idf[term]
+        return self.unknown_weight
+
+    def scores(self, analysis: Analysis) -> dict[int, float]:
+        """Score (0-100) of every entry that shares at least one term with the query."""
+        terms = analysis.terms
+        if not terms:
+            return {}
+        weights = {t: self.weight(t) for t in terms}
+        total = sum(weights.values())
+        # Long messages tell a story around the question: past a few terms' worth of weight, more
+        # words the knowledge base does not know stop counting against a match.
+        scale = min(total, max(self.coverage_cap, sum(w for t, w in weights.items() if t in self.strength)))
+        overlap: dict[int, float] = defaultdict(float)
+        for t in terms:
+            for pid in self.postings.get(t, ()):
+                overlap[pid] += weights[t]
+        best_phrase: dict[int, float] = defaultdict(float)
+        for pid, shared in overlap.items():
+            phr = self.phrasings[pid]
+            cover = shared / phr.weight if phr.weight else 0.0
+            if cover > best_phrase[phr.entry]:
+                best_phrase[phr.entry] = cover
+        covered: dict[int, float] = defaultdict(float)
+        for t, w in weights.items():
+            for idx, strength in self.strength.get(t, {}).items():
+                covered[idx] += w * strength
+        out: dict[int, float] = {}
+        for idx, mass in covered.items():
+            coverage = min(1.0, mass / scale)
+            out[idx] = 100 * (PHRASE_SHARE * best_phrase.get(idx, 0.0) * coverage + (1 - PHRASE_SHARE) * coverage)
+        return out
+
+    def rank(self, query: str, limit: int = 10) -> list[tuple[str, float]]:
+        """Answerable entries best first, with their scores (for inline mode)."""
+        ranked = sorted(self.scores(self.analyzer.analyze(query)).items(), key=lambda kv: kv[1], reverse=True)
+        return [(self.entry_ids[i], s) for i, s in ranked if self.answerable[i] and s >= SUGGEST_AT][:limit]
+
+    def match(self, query: str, lang_hint: str | None = None) -> MatchResult:
+        analysis = self.analyzer.analyze(query)
+        guess = self.languages.detect(list(analysis.words), query)
+        lang, confident = guess.lang, guess.confident
+        if not confident and lang_hint in self.kb.languages:
+            lang = lang_hint
+        ranked = sorted(self.scores(analysis).items(), key=lambda kv: kv[1], reverse=True)
+        return self._decide(query, lang, confident, ranked)
+
+    def detect_language(self, query: str) -> LanguageGuess:
+        return self.languages.detect(self.analyzer.words(query), query)
+
+    def _decide(self, query: str, lang: str, confident: bool, ranked: list[tuple[int, float]]) -> MatchResult:
+        if not ranked:
+            return MatchResult(query, lang, confident, None, 0.0, ())
+        best_idx, best = ranked[0]
+        best_id = self.entry_ids[best_idx]
+        if not self.answerable[best_idx]:
+            return MatchResult(query, lang, confident, None, best, (), unsupported_id=best_id)
+        candidates = [
+            Alternative(self.entry_ids[i], s)
+            for i, s in ranked[1:]
+            if self.answerable[i] and s >= SUGGEST_AT and s >= ALTERNATIVE_RATIO * best
+        ][:MAX_ALTERNATIVES]
+        if best >= ANSWER_AT:
+            return MatchResult(query, lang, confident, best_id, best, tuple(candidates))
+        if best >= SUGGEST_AT:
+            # Unsure: no answer, but offer the best few as "did you mean".
+            return MatchResult(query, lang, confident, None, best, (Alternative(best_id, best), *candidates))
+        return MatchResult(query, lang, confident, None, best, ())

@@ -1,0 +1,49 @@
+"""What the conversation core hands to a front end: text plus buttons, nothing Telegram-specific."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Button:
+    """One button. Exactly one of ``data`` (press it), ``url`` (open it) or ``share`` (send it) is set."""
+
+    label: str
+    data: str | None = None
+    url: str | None = None
+    share: str | None = None  # inline query that brings up this answer in a chat the user picks
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message for the user, in Telegram's HTML subset."""
+
+    text: str
+    lang: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    edit: bool = False  # replace the message whose button was pressed instead of sending a new one
+    notice: str | None = None  # short note shown when a button is pressed (callback answer)
+    language_changed: bool = False  # the user's saved language changed (front ends update menus)
+
+    def all_buttons(self) -> list[Button]:
+        return [b for row in self.buttons for b in row]
+
+
+@dataclass(frozen=True)
+class InlineAnswer:
+    """One choice in inline mode (@bot question): a full, self-contained answer."""
+
+    id: str
+    title: str
+    description: str
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is talking, as far as the conversation needs to know: never a name or a username."""
+
+    id: int | None
+    client_lang: str | None = None  # the app's language code, e.g. 'es-MX'

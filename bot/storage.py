@@ -1,0 +1,154 @@
+"""The only thing the bot stores: each user's chosen language, keyed by their numeric Telegram id.
+
+SQLite gives atomic writes, so one bad write never loses the other users' choices. A missing data
+directory is created; an unreadable, read-only or corrupt one never stops the bot: it warns, keeps a
+corrupt file aside for inspection and carries on (in memory if it must).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "kyr-bot.sqlite3"
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("KYR_DATA_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "kyr-bot"
+
+
+class PreferenceStore(Protocol):
+    def get_language(self, user_id: int) -> str | None: ...
+
+    def set_language(self, user_id: int, lang: str) -> None: ...
+
+    def delete(self, user_id: int) -> bool: ...
+
+
+class MemoryStore:
+    """Preferences kept in memory only (the console chat, and the fallback when disk fails)."""
+
+    def __init__(self) -> None:
+        self._langs: dict[int, str] = {}
+
+    def get_language(self, user_id: int) -> str | None:
+        return self._langs.get(user_id)
+
+    def set_language(self, user_id: int, lang: str) -> None:
+        self._langs[user_id] = lang
+
+    def delete(self, user_id: int) -> bool:
+        return self._langs.pop(user_id, None) is not None
+
+    def count(self) -> int:
+        return len(self._langs)
+
+
+class SqliteStore:
+    """Preferences in ``<data dir>/kyr-bot.sqlite3``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / DB_NAME
+        self._lock = threading.Lock()
+        self._memory = MemoryStore()
+        self._db: sqlite3.Connection | None = self._open(data_dir)
+
+    @property
+    def persistent(self) -> bool:
+        return self._db is not None
+
+    def _open(self, data_dir: Path) -> sqlite3.Connection | None:
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            log.warning("Data directory %s cannot be created (%s); language choices will not survive a restart.",
+                        data_dir, exc.strerror)
+            return None
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError as exc:
+            if self.path.exists() and "locked" not in str(exc).lower() and self._is_corrupt(exc):
+                aside = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+                try:
+                    self.path.rename(aside)
+                    log.warning("State file was corrupt (%s); kept aside as %s and started afresh.", exc, aside)
+                    return self._connect()
+                except (OSError, sqlite3.DatabaseError) as exc2:
+                    log.warning("Corrupt state file could not be replaced (%s); using memory only.", exc2)
+                    return None
+            log.warning("State file %s cannot be used (%s); language choices will not survive a restart.",
+                        self.path, exc)
+            return None
+
+    @staticmethod
+    def _is_corrupt(exc: sqlite3.DatabaseError) -> bool:
+        text = str(exc).lower()
+        return "not a database" in text or "malformed" in text or "corrupt" in text
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE IF NOT EXISTS language (user_id INTEGER PRIMARY KEY, lang TEXT NOT NULL)")
+            result = db.execute("PRAGMA quick_check").fetchone()
+            if result and result[0] != "ok":
+                raise sqlite3.DatabaseError(f"database disk image is malformed ({result[0]})")
+            db.execute("SELECT COUNT(*) FROM language").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def get_language(self, user_id: int) -> str | None:
+        if self._db is None:
+            return self._memory.get_language(user_id)
+        try:
+            with self._lock:
+                row = self._db.execute("SELECT lang FROM language WHERE user_id = ?", (user_id,)).fetchone()
+        except sqlite3.Error as exc:
+            log.warning("Reading a language choice failed (%s).", type(exc).__name__)
+            return self._memory.get_language(user_id)
+        return row[0] if row else self._memory.get_language(user_id)
+
+    def set_language(self, user_id: int, lang: str) -> None:
+        self._memory.set_language(user_id, lang)
+        if self._db is None:
+            return
+        try:
+            with self._lock:
+                self._db.execute(
+                    "INSERT INTO language (user_id, lang) VALUES (?, ?) "
+                    "ON CONFLICT(user_id) DO UPDATE SET lang = excluded.lang",
+                    (user_id, lang),
+                )
+        except sqlite3.Error as exc:
+            log.warning("Saving a language choice failed (%s); kept in memory for now.", type(exc).__name__)
+
+    def delete(self, user_id: int) -> bool:
+        removed = self._memory.delete(user_id)
+        if self._db is None:
+            return removed
+        try:
+            with self._lock:
+                cur = self._db.execute("DELETE FROM language WHERE user_id = ?", (user_id,))
+            return removed or cur.rowcount > 0
+        except sqlite3.Error as exc:
+            log.warning("Deleting a language choice failed (%s).", type(exc).__name__)
+            return removed
+
+    def close(self) -> None:
+        if self._db is not None:
+            with self._lock:
+                self._db.close()
+            self._db = None

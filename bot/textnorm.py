@@ -1,0 +1,90 @@
+"""Text normalisation shared by the matcher and language detection: plain functions, no state."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WORD = re.compile(r"[a-z0-9]+")
+_RUNS = re.compile(r"(.)\1{2,}")
+_DOUBLES = re.compile(r"(.)\1+")
+_SPANISH_MARKS = re.compile(r"[ñáéíóúü¿¡]")
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents: 'Qué PASÓ' -> 'que paso'. Keeps only ASCII letters and digits as words."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def squeeze(word: str) -> str:
+    """Collapse three or more repeated letters: 'holaaaa' -> 'hola', 'pleeeease' -> 'please'."""
+    return _RUNS.sub(r"\1", word)
+
+
+def skeleton(word: str) -> str:
+    """Every run of a repeated letter reduced to one: 'detainner' and 'detainer' share 'detainer'."""
+    return _DOUBLES.sub(r"\1", word)
+
+
+_PHONETIC = (
+    ("qu", "k"),
+    ("ch", "C"),
+    ("ll", "y"),
+    ("ce", "se"),
+    ("ci", "si"),
+    ("ca", "ka"),
+    ("co", "ko"),
+    ("cu", "ku"),
+    ("z", "s"),
+    ("v", "b"),
+    ("h", ""),
+    ("x", "s"),
+)
+
+
+def phonetic(word: str) -> str:
+    """A rough sound-alike key for Spanish spelling slips: 'bienen'~'vienen', 'ablar'~'hablar'."""
+    out = skeleton(word)
+    for old, new in _PHONETIC:
+        out = out.replace(old, new)
+    return out
+
+
+def words(text: str) -> list[str]:
+    """Folded, squeezed words of a text; punctuation, emoji and symbols separate words."""
+    return [squeeze(w) for w in _WORD.findall(fold(text))]
+
+
+def spanish_marks(text: str) -> int:
+    """How many characters only Spanish uses (ñ, accented vowels, ¿ ¡) the raw text has."""
+    return len(_SPANISH_MARKS.findall(text.casefold()))
+
+
+_SUFFIXES = (
+    "amientos", "imientos", "amiento", "imiento",
+    "aciones", "iciones", "uciones", "acion", "icion", "ucion",
+    "mente", "ments", "ment",
+    "iendo", "ando",
+    "ados", "adas", "idos", "idas", "ado", "ada", "ido", "ida",
+    "ings", "ing", "ies", "ed",
+    "ar", "ir", "es", "as", "os", "s", "a", "o", "e",
+)
+
+
+def stem(word: str) -> str:
+    """A light English/Spanish stemmer: enough to join 'arrested'/'arrest'/'arrestado', 'papeles'/'papel'.
+
+    Deliberately leaves '-er' alone so that 'detainer' stays apart from 'detain'.
+    """
+    if len(word) <= 4 or word.isdigit() or any(c.isdigit() for c in word):
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            base = word[: -len(suffix)]
+            if suffix == "ies":
+                base += "y"
+            elif len(base) > 4 and base[-1] == base[-2]:
+                base = base[:-1]  # stopped -> stopp -> stop
+            return base
+    return word
