@@ -52,16 +52,20 @@ class Analyzer:
             if phrases
             else None
         )
-        # Synonym groups: every member's stem maps to the group's first word's stem.
-        self.concepts: dict[str, str] = {}
+        # Synonym groups: each member word, and its stem, maps to the group's head. A stem shared by
+        # two groups ("call" from "callado" and from "call") is ambiguous and only whole words count.
+        self.word_concepts: dict[str, str] = {}
+        stem_heads: dict[str, set[str]] = {}
         for group in lex.synonyms:
-            members = [w for raw in group for w in [" ".join(textnorm.words(raw))] if w]
+            members = [self._phrase(" ".join(textnorm.words(raw))).replace(" ", "") for raw in group]
+            members = [m for m in members if m]
             if not members:
                 continue
-            head = textnorm.stem(self._phrase(members[0]).replace(" ", ""))
+            head = textnorm.stem(members[0])
             for member in members:
-                key = textnorm.stem(self._phrase(member).replace(" ", ""))
-                self.concepts.setdefault(key, head)
+                self.word_concepts.setdefault(member, head)
+                stem_heads.setdefault(textnorm.stem(member), set()).add(head)
+        self.concepts = {key: next(iter(heads)) for key, heads in stem_heads.items() if len(heads) == 1}
         # Vocabulary for typo repair: every word the knowledge base and lexicon use, with its frequency.
         counts: Counter[str] = Counter()
         for entry in kb.entries.values():
@@ -140,6 +144,8 @@ class Analyzer:
         return best[0]
 
     def term(self, word: str) -> str:
+        if word in self.word_concepts:
+            return self.word_concepts[word]
         key = textnorm.stem(word)
         return self.concepts.get(key, key)
 

@@ -54,10 +54,11 @@ def render_entry(kb: KnowledgeBase, entry: Entry, lang: str, bot_username: str |
         return body
     parts = [f"<b>{esc(text.title)}</b>", body]
     if entry.officer_statement:
-        parts.append(f"<b>{esc(_('To show or read to an officer (in English):'))}</b>\n"
-                     f"<i>{esc(entry.officer_statement)}</i>")
+        label = _("To show or read to an officer (in English):")
+        parts.append(f"<b>{esc(label)}</b>\n<i>{esc(entry.officer_statement)}</i>")
     if entry.sources:
-        lines = [f"<b>{esc(_('Sources:'))}</b>"]
+        label = _("Sources:")
+        lines = [f"<b>{esc(label)}</b>"]
         lines += [f"• {esc(s.title)}: {esc(s.url)}" for s in entry.sources]
         parts.append("\n".join(lines))
     tail = [esc(_("Reviewed: {date}").format(date=format_day(entry.reviewed, lang))), contact_block(kb, lang),

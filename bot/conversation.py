@@ -324,7 +324,7 @@ class Conversation:
         parts = [f"<b>{esc(text.title)}</b>", esc(compose.fill(self.kb, text.answer, lang)),
                  compose.contact_block(self.kb, lang) + "\n<i>" + esc(compose.disclaimer(lang)) + "</i>"]
         if entry.officer_statement:
-            parts.append("<b>" + esc(_("Show or read this to the officer (in English):")) + "</b>\n"
+            parts.append("<b>" + esc(_("To show or read to an officer (in English):")) + "</b>\n"
                          + esc(entry.officer_statement))
         return Reply(compose.fit("\n\n".join(parts)), lang, self._answer_buttons(entry, lang))
 

@@ -1,0 +1,99 @@
+"""``kyr-bot chat``: the same conversation in a terminal. Buttons become numbered choices."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+from .compose import to_plain
+from .conversation import Conversation
+from .i18n import translator
+from .knowledge import KnowledgeBase
+from .replies import Button, Reply, User
+from .storage import MemoryStore
+
+CONSOLE_USER_ID = 0
+QUIT_WORDS = {"/quit", "/exit", "quit", "exit", "/salir", "salir"}
+
+
+def _system_language() -> str | None:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value and value not in ("C", "POSIX") and not value.startswith("C."):
+            return value.split(".")[0]
+    return None
+
+
+class ConsoleChat:
+    def __init__(self, conversation: Conversation, out: TextIO, lang: str | None = None) -> None:
+        self.conversation = conversation
+        self.out = out
+        self.user = User(CONSOLE_USER_ID, lang or _system_language())
+        if lang:
+            conversation.store.set_language(CONSOLE_USER_ID, lang)
+        self.buttons: list[Button] = []
+        self.lang = conversation.language(self.user)
+
+    def show(self, reply: Reply | None) -> None:
+        if reply is None:
+            return
+        if reply.notice:
+            self.out.write(f"({reply.notice})\n")
+        if not reply.text:
+            return
+        self.lang = reply.lang
+        self.out.write(to_plain(reply.text).rstrip() + "\n")
+        self.buttons = reply.all_buttons()
+        for number, button in enumerate(self.buttons, start=1):
+            self.out.write(f"  [{number}] {button.label}\n")
+        self.out.write("\n")
+        self.out.flush()
+
+    def press(self, button: Button) -> Reply | None:
+        if button.data:
+            return self.conversation.handle_callback(self.user, button.data)
+        _ = translator(self.lang).gettext
+        if button.url:
+            self.out.write(f"{button.url}\n\n")
+        elif button.share is not None:
+            # On Telegram this opens the chat picker; here, the answer above is the text to copy.
+            self.out.write(_("To share an answer, forward it or press Share. You can also type @{bot} and a "
+                             "question in any chat.").format(bot=self.conversation.bot_username or "bot") + "\n\n")
+        return None
+
+    def handle_line(self, line: str) -> Reply | None:
+        text = line.strip()
+        if text.isdigit() and 1 <= int(text) <= len(self.buttons):
+            return self.press(self.buttons[int(text) - 1])
+        if text.startswith("/") and len(text) > 1:
+            command, _, arg = text[1:].partition(" ")
+            return self.conversation.handle_command(self.user, command.split("@")[0], arg)
+        return self.conversation.handle_text(self.user, line)
+
+    def run(self, lines: TextIO, interactive: bool) -> int:
+        self.show(self.conversation.handle_command(self.user, "start"))
+        if interactive:
+            _ = translator(self.lang).gettext
+            self.out.write(_("(Type a question, or a number to press a button. Type quit to leave.)") + "\n")
+        while True:
+            if interactive:
+                self.out.write("> ")
+                self.out.flush()
+            line = lines.readline()
+            if not line:
+                break
+            if not line.strip():
+                continue
+            if line.strip().lower() in QUIT_WORDS:
+                break
+            self.show(self.handle_line(line.rstrip("\r\n")))
+        return 0
+
+
+def run_console(kb: KnowledgeBase, lang: str | None = None, stdin: TextIO | None = None,
+                stdout: TextIO | None = None) -> int:
+    conversation = Conversation.from_knowledge(kb, MemoryStore())
+    chat = ConsoleChat(conversation, stdout or sys.stdout, lang)
+    stdin = stdin or sys.stdin
+    return chat.run(stdin, interactive=stdin.isatty())
