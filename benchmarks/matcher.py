@@ -37,8 +37,9 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
-def summarise(name: str, items: list[dict], predicted: list[str | None], langs: list[str] | None,
-              latencies: list[float]) -> dict:
+def summarise(
+    name: str, items: list[dict], predicted: list[str | None], langs: list[str] | None, latencies: list[float]
+) -> dict:
     in_scope = [(it, p) for it, p in zip(items, predicted, strict=True) if it["id"]]
     oos = [(it, p) for it, p in zip(items, predicted, strict=True) if not it["id"]]
     top1 = sum(it["id"] == p for it, p in in_scope) / max(1, len(in_scope))
@@ -102,13 +103,17 @@ def main(argv: list[str]) -> int:
     ours = summarise("kyr-bot matcher", items, *run_matcher(matcher, items))
     base_pred, base_lat, cut = run_baseline(kb, items)
     base = summarise(f"naive extractOne (cut-off {cut})", items, base_pred, None, base_lat)
-    print(f"{len(items)} questions from {', '.join(p.name for p in paths)}; "
-          f"{sum(1 for i in items if not i['id'])} out of scope. Matcher built in {load_ms:.0f} ms.")
+    print(
+        f"{len(items)} questions from {', '.join(p.name for p in paths)}; "
+        f"{sum(1 for i in items if not i['id'])} out of scope. Matcher built in {load_ms:.0f} ms."
+    )
     print(f"{'':34} {'top-1':>7} {'fallback':>9} {'language':>9} {'errors':>7} {'p50 ms':>7} {'p99 ms':>7}")
     for row in (ours, base):
         lang = f"{row['lang']:.1%}" if row["lang"] is not None else "-"
-        print(f"{row['name']:34} {row['top1']:>7.1%} {row['fallback']:>9.1%} {lang:>9} {row['errors']:>7} "
-              f"{row['p50_ms']:>7.2f} {row['p99_ms']:>7.2f}")
+        print(
+            f"{row['name']:34} {row['top1']:>7.1%} {row['fallback']:>9.1%} {lang:>9} {row['errors']:>7} "
+            f"{row['p50_ms']:>7.2f} {row['p99_ms']:>7.2f}"
+        )
     ratio = ours["errors"] / max(1, base["errors"])
     print(f"errors vs baseline: {ratio:.2f} (target at most 0.50)")
     if "-v" in sys.argv or "--verbose" in sys.argv:
@@ -126,8 +131,7 @@ def misses(paths: list[Path]) -> None:
         if r.entry_id != it["id"] or r.lang != it["lang"]:
             kinds[it.get("kind", "?")] += 1
             alts = ",".join(f"{a.id}:{a.score:.0f}" for a in r.alternatives)
-            print(f"want {it['id']!s:20} got {r.entry_id!s:20} {r.score:5.1f} {it['lang']}/{r.lang} "
-                  f"[{alts}] {it['q']}")
+            print(f"want {it['id']!s:20} got {r.entry_id!s:20} {r.score:5.1f} {it['lang']}/{r.lang} [{alts}] {it['q']}")
     print(dict(kinds))
 
 

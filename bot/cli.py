@@ -19,7 +19,10 @@ def _load_or_exit() -> KnowledgeBase:
     except KnowledgeError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(f"kyr-bot: the knowledge base has {len(exc.problems)} problem(s); fix them first.", file=sys.stderr)
+        print(
+            f"kyr-bot: the knowledge base has {len(exc.problems)} problem(s); fix them first.",
+            file=sys.stderr,
+        )
         raise SystemExit(2) from None
 
 

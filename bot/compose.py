@@ -61,8 +61,11 @@ def render_entry(kb: KnowledgeBase, entry: Entry, lang: str, bot_username: str |
         lines = [f"<b>{esc(label)}</b>"]
         lines += [f"• {esc(s.title)}: {esc(s.url)}" for s in entry.sources]
         parts.append("\n".join(lines))
-    tail = [esc(_("Reviewed: {date}").format(date=format_day(entry.reviewed, lang))), contact_block(kb, lang),
-            f"<i>{esc(disclaimer(lang))}</i>"]
+    tail = [
+        esc(_("Reviewed: {date}").format(date=format_day(entry.reviewed, lang))),
+        contact_block(kb, lang),
+        f"<i>{esc(disclaimer(lang))}</i>",
+    ]
     if bot_username:
         tail.append(esc(_("More answers: {link}").format(link=deep_link(bot_username, entry.id, lang))))
     parts.append("\n".join(tail))

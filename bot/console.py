@@ -58,8 +58,13 @@ class ConsoleChat:
             self.out.write(f"{button.url}\n\n")
         elif button.share is not None:
             # On Telegram this opens the chat picker; here, the answer above is the text to copy.
-            self.out.write(_("To share an answer, forward it or press Share. You can also type @{bot} and a "
-                             "question in any chat.").format(bot=self.conversation.bot_username or "bot") + "\n\n")
+            self.out.write(
+                _(
+                    "To share an answer, forward it or press Share. You can also type @{bot} and a "
+                    "question in any chat."
+                ).format(bot=self.conversation.bot_username or "bot")
+                + "\n\n"
+            )
         return None
 
     def handle_line(self, line: str) -> Reply | None:
@@ -91,8 +96,9 @@ class ConsoleChat:
         return 0
 
 
-def run_console(kb: KnowledgeBase, lang: str | None = None, stdin: TextIO | None = None,
-                stdout: TextIO | None = None) -> int:
+def run_console(
+    kb: KnowledgeBase, lang: str | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> int:
     conversation = Conversation.from_knowledge(kb, MemoryStore())
     chat = ConsoleChat(conversation, stdout or sys.stdout, lang)
     stdin = stdin or sys.stdin

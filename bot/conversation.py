@@ -163,8 +163,14 @@ class Conversation:
             return None
         if gate == "warn":
             lang = self.language(user)
-            return Reply(esc(translator(lang).gettext("You are sending messages very fast. Please wait a few "
-                                                      "seconds, then send your question again.")), lang)
+            return Reply(
+                esc(
+                    translator(lang).gettext(
+                        "You are sending messages very fast. Please wait a few seconds, then send your question again."
+                    )
+                ),
+                lang,
+            )
         clean = _clean(text)
         if not clean:
             lang = self.language(user)
@@ -231,8 +237,11 @@ class Conversation:
     def handle_non_text(self, user: User) -> Reply:
         lang = self.language(user)
         _ = translator(lang).gettext
-        return Reply(esc(_("I can only read text messages. Please type your question in words, or use /topics.")),
-                     lang, self._menu_row(lang))
+        return Reply(
+            esc(_("I can only read text messages. Please type your question in words, or use /topics.")),
+            lang,
+            self._menu_row(lang),
+        )
 
     def inline_answers(self, user: User, query: str) -> list[InlineAnswer]:
         """Choices for inline mode: the best answers for the query, or the main topics for an empty one."""
@@ -252,13 +261,15 @@ class Conversation:
             if entry is None or not entry.answerable or entry.kind == "smalltalk":
                 continue
             text = entry.text(lang)
-            out.append(InlineAnswer(
-                id=compose.deep_link_payload(eid, lang),
-                title=text.title,
-                description=_first_words(compose.fill(self.kb, text.answer, lang), 120),
-                text=compose.render_entry(self.kb, entry, lang, self.bot_username),
-                buttons=self._link_row(entry, lang),
-            ))
+            out.append(
+                InlineAnswer(
+                    id=compose.deep_link_payload(eid, lang),
+                    title=text.title,
+                    description=_first_words(compose.fill(self.kb, text.answer, lang), 120),
+                    text=compose.render_entry(self.kb, entry, lang, self.bot_username),
+                    buttons=self._link_row(entry, lang),
+                )
+            )
             if len(out) >= MAX_INLINE_RESULTS:
                 break
         return out
@@ -277,19 +288,37 @@ class Conversation:
         if payload:
             lines.append(esc(_("That link does not open an answer any more. Here is the main menu.")))
         lines.append("<b>" + esc(_("Know your rights: immigration in Wyoming")) + "</b>")
-        lines.append(esc(_("Ask me a question in your own words, in English or Spanish, or choose a topic. "
-                           "I answer with what the ACLU of Wyoming and other trusted sources say.")))
+        lines.append(
+            esc(
+                _(
+                    "Ask me a question in your own words, in English or Spanish, or choose a topic. "
+                    "I answer with what the ACLU of Wyoming and other trusted sources say."
+                )
+            )
+        )
         lines.append(esc(_("If ICE or the police are with you now, press Emergency.")))
         lines.append("<i>" + esc(compose.disclaimer(lang)) + "</i>")
         return Reply("\n\n".join(lines), lang, self._main_menu(lang))
 
     def help(self, lang: str) -> Reply:
         _ = translator(lang).gettext
-        lines = [esc(_("Type a question in your own words, for example: \"What is an ICE detainer?\" or "
-                       "\"¿Qué hago si la migra toca a mi puerta?\""))]
+        lines = [
+            esc(
+                _(
+                    'Type a question in your own words, for example: "What is an ICE detainer?" or '
+                    '"¿Qué hago si la migra toca a mi puerta?"'
+                )
+            )
+        ]
         lines += [f"/{name} — {esc(desc)}" for name, desc in menu_commands(lang)]
-        lines.append(esc(_("To share an answer, forward it or press Share. You can also type @{bot} and a "
-                           "question in any chat.").format(bot=self.bot_username or "bot")))
+        lines.append(
+            esc(
+                _(
+                    "To share an answer, forward it or press Share. You can also type @{bot} and a "
+                    "question in any chat."
+                ).format(bot=self.bot_username or "bot")
+            )
+        )
         return Reply("\n".join(lines), lang, self._main_menu(lang))
 
     def topic_menu(self, lang: str, edit: bool = False) -> Reply:
@@ -321,11 +350,15 @@ class Conversation:
         """An emergency answer that ends with the English statement to show an officer."""
         _ = translator(lang).gettext
         text = entry.text(lang)
-        parts = [f"<b>{esc(text.title)}</b>", esc(compose.fill(self.kb, text.answer, lang)),
-                 compose.contact_block(self.kb, lang) + "\n<i>" + esc(compose.disclaimer(lang)) + "</i>"]
+        parts = [
+            f"<b>{esc(text.title)}</b>",
+            esc(compose.fill(self.kb, text.answer, lang)),
+            compose.contact_block(self.kb, lang) + "\n<i>" + esc(compose.disclaimer(lang)) + "</i>",
+        ]
         if entry.officer_statement:
-            parts.append("<b>" + esc(_("To show or read to an officer (in English):")) + "</b>\n"
-                         + esc(entry.officer_statement))
+            parts.append(
+                "<b>" + esc(_("To show or read to an officer (in English):")) + "</b>\n" + esc(entry.officer_statement)
+            )
         return Reply(compose.fit("\n\n".join(parts)), lang, self._answer_buttons(entry, lang))
 
     def language_menu(self, lang: str) -> Reply:
@@ -338,15 +371,22 @@ class Conversation:
         if user.id is not None:
             self.store.set_language(user.id, lang)
         _ = translator(lang).gettext
-        return Reply(esc(_("Done: I will answer in English. You can change it any time with /language.")),
-                     lang, self._main_menu(lang), edit=True, language_changed=True)
+        return Reply(
+            esc(_("Done: I will answer in English. You can change it any time with /language.")),
+            lang,
+            self._main_menu(lang),
+            edit=True,
+            language_changed=True,
+        )
 
     def delete(self, user: User, lang: str) -> Reply:
         removed = self.store.delete(user.id) if user.id is not None else False
         _ = translator(lang).gettext
         if removed:
-            text = _("Done. I deleted everything I had stored about you (your language choice). "
-                     "Your messages were never stored.")
+            text = _(
+                "Done. I deleted everything I had stored about you (your language choice). "
+                "Your messages were never stored."
+            )
         else:
             text = _("I had nothing stored about you. Your messages are never stored.")
         return Reply(esc(text), lang, language_changed=removed)
@@ -369,8 +409,7 @@ class Conversation:
     # ------------------------------------------------------------------ pieces
     def _did_you_mean(self, result: MatchResult, lang: str) -> Reply:
         _ = translator(lang).gettext
-        rows = [(Button(self.kb.entries[a.id].text(lang).title, data=f"a:{a.id}:{lang}"),)
-                for a in result.alternatives]
+        rows = [(Button(self.kb.entries[a.id].text(lang).title, data=f"a:{a.id}:{lang}"),) for a in result.alternatives]
         rows.append((Button(_("None of these: show all topics"), data=f"t::{lang}"),))
         return Reply(esc(_("I am not sure I understood. Did you mean one of these?")), lang, tuple(rows))
 
@@ -382,8 +421,14 @@ class Conversation:
         elif empty:
             parts.append(esc(_("Please type your question in words. You can also choose a topic below.")))
         else:
-            parts.append(esc(_("Sorry, I don't have an answer for that. I only know about immigration "
-                               "enforcement and your rights in Wyoming. Try other words, or choose a topic below.")))
+            parts.append(
+                esc(
+                    _(
+                        "Sorry, I don't have an answer for that. I only know about immigration "
+                        "enforcement and your rights in Wyoming. Try other words, or choose a topic below."
+                    )
+                )
+            )
         parts.append(esc(_("For help with your own situation, contact:")) + "\n" + compose.contact_block(self.kb, lang))
         parts.append("<i>" + esc(compose.disclaimer(lang)) + "</i>")
         rows = [(Button(g.labels.get(lang, g.id), data=f"t:{g.id}:{lang}"),) for g in self.kb.topics]

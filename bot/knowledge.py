@@ -173,8 +173,10 @@ class _Loader:
         if data is None:
             return ("en",), "en", None
         langs = data.get("languages")
-        if not isinstance(langs, list) or not langs or not all(
-            isinstance(x, str) and LANG_PATTERN.match(x) for x in langs
+        if (
+            not isinstance(langs, list)
+            or not langs
+            or not all(isinstance(x, str) and LANG_PATTERN.match(x) for x in langs)
         ):
             self.err(path, data.line_of("languages"), "'languages' must be a list of language codes")
             langs = ["en"]
@@ -209,8 +211,11 @@ class _Loader:
                 labels = LineDict()
             for lang in langs:
                 if not _is_text(labels.get(lang)):
-                    self.err(path, labels.line_of(lang) if lang in labels else item.line_of("label"),
-                             f"topic group {gid!r} has no label in {lang!r}")
+                    self.err(
+                        path,
+                        labels.line_of(lang) if lang in labels else item.line_of("label"),
+                        f"topic group {gid!r} has no label in {lang!r}",
+                    )
             entries = item.get("entries")
             if not isinstance(entries, LineList) or not entries:
                 self.err(path, item.line_of("entries"), f"topic group {gid!r} needs a list of entry ids")
@@ -304,17 +309,18 @@ class _Loader:
                     continue
                 bad = [w for w in words if not isinstance(w, str)]
                 if bad:
-                    self.err(path, raw.line_of(lang),
-                             f"'{key}.{lang}' has {bad[0]!r}, which is not a word: put it in quotes")
+                    self.err(
+                        path,
+                        raw.line_of(lang),
+                        f"'{key}.{lang}' has {bad[0]!r}, which is not a word: put it in quotes",
+                    )
                     continue
                 out[str(lang)] = frozenset(w.strip().lower() for w in words if w.strip())
             return out
 
         def str_map(key: str) -> dict[str, str]:
             raw = data.get(key, LineDict())
-            if not isinstance(raw, LineDict) or not all(
-                isinstance(v, str) for v in raw.values()
-            ):
+            if not isinstance(raw, LineDict) or not all(isinstance(v, str) for v in raw.values()):
                 self.err(path, data.line_of(key), f"'{key}' must map text to text")
                 return {}
             return {str(k).lower(): str(v).lower() for k, v in raw.items()}
@@ -326,7 +332,11 @@ class _Loader:
         else:
             for i, group in enumerate(groups_raw):
                 if not isinstance(group, list) or len(group) < 2 or not all(isinstance(w, str) for w in group):
-                    self.err(path, line_of_list(groups_raw, i), "each synonym group must list two or more words (in quotes if yes/no/on/off/true/false)")
+                    self.err(
+                        path,
+                        line_of_list(groups_raw, i),
+                        "each synonym group must list two or more words (in quotes if yes/no/on/off/true/false)",
+                    )
                     continue
                 groups.append(tuple(w.lower() for w in group))
         return Lexicon(
@@ -352,7 +362,11 @@ class _Loader:
         known = {"id", "kind", "reviewed", "related", "sources", "officer_statement", *langs}
         for key in data:
             if key not in known:
-                self.err(path, data.line_of(key), f"unknown key {key!r} (a typo, or a language not in settings.yaml?)")
+                self.err(
+                    path,
+                    data.line_of(key),
+                    f"unknown key {key!r} (a typo, or a language not in settings.yaml?)",
+                )
         kind = data.get("kind", "answer")
         if kind not in ANSWER_KINDS:
             self.err(path, data.line_of("kind"), f"'kind' must be one of {', '.join(ANSWER_KINDS)}")
@@ -366,8 +380,11 @@ class _Loader:
         for lang in langs:
             block = data.get(lang)
             if not isinstance(block, LineDict):
-                self.err(path, data.line_of(lang) if lang in data else data.line,
-                         f"entry {eid!r} has no {lang!r} block (title, questions, answer)")
+                self.err(
+                    path,
+                    data.line_of(lang) if lang in data else data.line,
+                    f"entry {eid!r} has no {lang!r} block (title, questions, answer)",
+                )
                 continue
             text = self.localized(path, block, lang, placeholders)
             if text:
@@ -421,7 +438,11 @@ class _Loader:
                 self.err(path, line, "each source needs a 'title'")
                 continue
             if not _url_ok(item.get("url")):
-                self.err(path, item.line_of("url"), f"source URL {item.get('url')!r} is not a well-formed http(s) URL")
+                self.err(
+                    path,
+                    item.line_of("url"),
+                    f"source URL {item.get('url')!r} is not a well-formed http(s) URL",
+                )
                 continue
             out.append(Source(str(item["title"]).strip(), str(item["url"]).strip()))
         return tuple(out)
@@ -441,8 +462,11 @@ class _Loader:
                 self.err(path, questions.line_of(i), f"{lang}.questions has an empty or non-text item")
                 ok = False
         if len(questions) < MIN_QUESTIONS:
-            self.err(path, block.line_of("questions"),
-                     f"{lang}.questions has {len(questions)} phrasings; at least {MIN_QUESTIONS} are needed")
+            self.err(
+                path,
+                block.line_of("questions"),
+                f"{lang}.questions has {len(questions)} phrasings; at least {MIN_QUESTIONS} are needed",
+            )
             ok = False
         if not ok:
             return None

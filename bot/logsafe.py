@@ -25,8 +25,13 @@ class SafeFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         if record.name.startswith(LIBRARY_PREFIXES) and record.args:
             # Keep what happened, drop the values (API parameters, update contents, URLs).
-            record = logging.makeLogRecord({**record.__dict__, "args": None,
-                                            "msg": str(record.msg).replace("%s", "…").replace("%r", "…")})
+            record = logging.makeLogRecord(
+                {
+                    **record.__dict__,
+                    "args": None,
+                    "msg": str(record.msg).replace("%s", "…").replace("%r", "…"),
+                }
+            )
         text = super().format(record)
         for secret in self.secrets:
             text = text.replace(secret, "<token>")
@@ -34,8 +39,9 @@ class SafeFormatter(logging.Formatter):
         return _BOT_URL.sub("/bot<token>/", text)
 
 
-def configure_logging(level: int = logging.INFO, secrets: list[str] | None = None,
-                      stream: TextIO | None = None) -> logging.Handler:
+def configure_logging(
+    level: int = logging.INFO, secrets: list[str] | None = None, stream: TextIO | None = None
+) -> logging.Handler:
     """Send all logging through one scrubbing handler. Returns the handler (tests read its stream)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(SafeFormatter(secrets))

@@ -72,8 +72,11 @@ class SqliteStore:
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            log.warning("Data directory %s cannot be created (%s); language choices will not survive a restart.",
-                        data_dir, exc.strerror)
+            log.warning(
+                "Data directory %s cannot be created (%s); language choices will not survive a restart.",
+                data_dir,
+                exc.strerror,
+            )
             return None
         try:
             return self._connect()
@@ -87,8 +90,11 @@ class SqliteStore:
                 except (OSError, sqlite3.DatabaseError) as exc2:
                     log.warning("Corrupt state file could not be replaced (%s); using memory only.", exc2)
                     return None
-            log.warning("State file %s cannot be used (%s); language choices will not survive a restart.",
-                        self.path, exc)
+            log.warning(
+                "State file %s cannot be used (%s); language choices will not survive a restart.",
+                self.path,
+                exc,
+            )
             return None
 
     @staticmethod

@@ -65,9 +65,17 @@ def keyboard(reply_buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMar
             if b.url:
                 out.append(InlineKeyboardButton(b.label, url=b.url))
             elif b.share is not None:
-                out.append(InlineKeyboardButton(b.label, switch_inline_query_chosen_chat=SwitchInlineQueryChosenChat(
-                    query=b.share[:256], allow_user_chats=True, allow_group_chats=True,
-                    allow_channel_chats=True)))
+                out.append(
+                    InlineKeyboardButton(
+                        b.label,
+                        switch_inline_query_chosen_chat=SwitchInlineQueryChosenChat(
+                            query=b.share[:256],
+                            allow_user_chats=True,
+                            allow_group_chats=True,
+                            allow_channel_chats=True,
+                        ),
+                    )
+                )
             elif b.data and len(b.data.encode()) <= 64:
                 out.append(InlineKeyboardButton(b.label, callback_data=b.data))
         if out:
@@ -134,7 +142,10 @@ class TelegramFrontEnd:
         for i, part in enumerate(parts):
             try:
                 await context.bot.send_message(
-                    chat.id, part, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
+                    chat.id,
+                    part,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=NO_PREVIEW,
                     reply_markup=markup if i == len(parts) - 1 else None,
                 )
             except Forbidden:
@@ -149,7 +160,8 @@ class TelegramFrontEnd:
     async def update_chat_menu(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: str) -> None:
         try:
             await context.bot.set_my_commands(
-                [BotCommand(name, desc) for name, desc in menu_commands(lang)], scope=BotCommandScopeChat(chat_id)
+                [BotCommand(name, desc) for name, desc in menu_commands(lang)],
+                scope=BotCommandScopeChat(chat_id),
             )
         except TelegramError as exc:
             log.warning("Could not set a chat's command menu (%s).", type(exc).__name__)
@@ -214,8 +226,12 @@ class TelegramFrontEnd:
         if reply.edit and message is not None and getattr(message, "text", None) is not None:
             try:
                 await context.bot.edit_message_text(
-                    reply.text[:TELEGRAM_TEXT_LIMIT], chat_id=message.chat.id, message_id=message.message_id,
-                    parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW, reply_markup=keyboard(reply.buttons),
+                    reply.text[:TELEGRAM_TEXT_LIMIT],
+                    chat_id=message.chat.id,
+                    message_id=message.message_id,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=NO_PREVIEW,
+                    reply_markup=keyboard(reply.buttons),
                 )
                 if reply.language_changed:
                     await self.update_chat_menu(context, message.chat.id, reply.lang)
@@ -271,12 +287,17 @@ class TelegramFrontEnd:
             try:
                 await bot.set_my_commands([BotCommand(n, d) for n, d in menu_commands(lang)], language_code=code)
                 await bot.set_my_description(
-                    _("Free, bilingual answers about your rights with immigration enforcement in Wyoming: ICE "
-                      "detainers, 287(g), agents at your door, and how to reach the ACLU of Wyoming. "
-                      "Information, not legal advice."), language_code=code)
+                    _(
+                        "Free, bilingual answers about your rights with immigration enforcement in Wyoming: ICE "
+                        "detainers, 287(g), agents at your door, and how to reach the ACLU of Wyoming. "
+                        "Information, not legal advice."
+                    ),
+                    language_code=code,
+                )
                 await bot.set_my_short_description(
                     _("Know your rights: immigration enforcement in Wyoming. English and Spanish."),
-                    language_code=code)
+                    language_code=code,
+                )
             except TelegramError as exc:
                 log.warning("Could not set the bot's menu or description (%s).", type(exc).__name__)
 
@@ -299,8 +320,9 @@ def build_application(
         .get_updates_read_timeout(40)
     )
     if settings.max_rate > 0:
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=settings.max_rate, overall_time_period=1,
-                                                      max_retries=3))
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.max_rate, overall_time_period=1, max_retries=3)
+        )
     app = builder.build()
     app.bot_data["front"] = front
 
@@ -368,9 +390,14 @@ def run_bot(args: argparse.Namespace) -> int:
                 return 2
             secret = settings.webhook_secret or secrets.token_urlsafe(32)
             log.info("Starting webhook on %s:%s.", args.listen, args.port)
-            app.run_webhook(listen=args.listen, port=args.port, url_path=parts.path.lstrip("/"),
-                            webhook_url=args.webhook_url, secret_token=secret,
-                            allowed_updates=Update.ALL_TYPES)
+            app.run_webhook(
+                listen=args.listen,
+                port=args.port,
+                url_path=parts.path.lstrip("/"),
+                webhook_url=args.webhook_url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
         else:
             log.info("Starting long polling.")
             app.run_polling(allowed_updates=Update.ALL_TYPES)
