@@ -81,7 +81,9 @@ class Analyzer:
         counts.update(w for v in self.abbreviations.values() for w in textnorm.words(v))
         self.frequency = counts
         self.vocabulary = [w for w in counts if len(w) > 1]
-        self.known = frozenset(counts)
+        # Everyday words are spelled right even when the knowledge base never uses them: never repair them.
+        everyday = frozenset().union(*lex.everyday.values()) if lex.everyday else frozenset()
+        self.known = frozenset(counts) | everyday
         self.known_stems = frozenset(textnorm.stem(w) for w in counts)
         by_skeleton: dict[str, str] = {}
         by_sound: dict[str, str] = {}
@@ -163,7 +165,7 @@ class Analyzer:
     def content_terms(self, words: Iterable[str]) -> list[str]:
         seen: dict[str, None] = {}
         for word in words:
-            if word in self.stopwords:
+            if word in self.stopwords or (len(word) == 1 and not word.isdigit()):
                 continue
             seen.setdefault(self.term(word), None)
         return list(seen)

@@ -107,6 +107,7 @@ class Lexicon:
     phrases: Mapping[str, str] = field(default_factory=dict)
     synonyms: tuple[tuple[str, ...], ...] = ()
     language_hints: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    everyday: Mapping[str, frozenset[str]] = field(default_factory=dict)  # real words never "repaired"
 
 
 @dataclass(frozen=True)
@@ -339,7 +340,25 @@ class _Loader:
                     )
                     continue
                 groups.append(tuple(w.lower() for w in group))
+        everyday: dict[str, frozenset[str]] = {}
+        everyday_path = self.dir / "everyday_words.yaml"
+        if everyday_path.exists():
+            raw = self.mapping(everyday_path)
+            for lang, words in (raw or {}).items():
+                if not isinstance(words, list):
+                    self.err(everyday_path, raw.line_of(lang), f"'{lang}' must be a list of words")
+                    continue
+                bad = [w for w in words if not isinstance(w, str)]
+                if bad:
+                    self.err(
+                        everyday_path,
+                        raw.line_of(lang),
+                        f"'{lang}' has {bad[0]!r}, which is not a word: put it in quotes",
+                    )
+                    continue
+                everyday[str(lang)] = frozenset(w.strip().lower() for w in words if w.strip())
         return Lexicon(
+            everyday=everyday,
             stopwords=words_by_lang("stopwords"),
             abbreviations=str_map("abbreviations"),
             phrases=str_map("phrases"),

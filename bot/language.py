@@ -14,6 +14,7 @@ from . import textnorm
 from .knowledge import KnowledgeBase
 
 STOPWORD_WEIGHT = 25
+EVERYDAY_WEIGHT = 2
 MARK_BONUS = 1.5  # per Spanish-only character (ñ, á, ¿ ...), at most two counted
 MAX_WORD_EVIDENCE = 4.0
 CONFIDENT_MARGIN = 1.0
@@ -40,6 +41,10 @@ class LanguageDetector:
             if lang in counts:
                 for word in words:
                     counts[lang][word] += STOPWORD_WEIGHT
+        for lang, words in kb.lexicon.everyday.items():
+            if lang in counts:
+                for word in words:
+                    counts[lang][word] += EVERYDAY_WEIGHT
         for lang, words in kb.lexicon.language_hints.items():
             if lang in counts:
                 for word in words:

@@ -1,0 +1,128 @@
+"""Runs the real python-telegram-bot Application of kyr-bot against the Bot API double."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+
+from bot.conversation import FloodGuard
+from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.settings import Settings
+from bot.storage import SqliteStore
+from bot.telegram_app import build_application
+
+from .botapi_double import BotApiDouble, Call, html_to_plain
+
+_KB: KnowledgeBase | None = None
+
+
+def knowledge() -> KnowledgeBase:
+    global _KB
+    if _KB is None:
+        _KB = load_knowledge()
+    return _KB
+
+
+class BotHarness:
+    """``async with BotHarness(double, tmp_path) as bot:`` starts polling; leaving stops it cleanly."""
+
+    def __init__(
+        self,
+        double: BotApiDouble,
+        data_dir: Path,
+        max_rate: float = 0,
+        flood: FloodGuard | None = None,
+        poll_timeout: int = 1,
+    ) -> None:
+        self.double = double
+        self.settings = Settings(token=double.token, api_url=double.base_url, data_dir=data_dir, max_rate=max_rate)
+        self.flood = flood or FloodGuard(burst=1000)
+        self.poll_timeout = poll_timeout
+        self.store: SqliteStore | None = None
+        self.app = None
+
+    async def __aenter__(self) -> BotHarness:
+        self.store = SqliteStore(self.settings.data_dir)
+        self.app = build_application(self.settings, knowledge(), self.store, flood=self.flood)
+        await self.app.initialize()
+        if self.app.post_init:
+            await self.app.post_init(self.app)
+        await self.app.start()
+        await self.app.updater.start_polling(
+            poll_interval=0, timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES
+        )
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.stop()
+
+    async def stop(self) -> None:
+        if self.app is None:
+            return
+        if self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+        if self.store is not None:
+            self.store.close()
+        self.app = None
+
+    # -------------------------------------------------------------- driving
+    async def wait_for(
+        self, method: str, count: int = 1, timeout: float = 10, predicate: Callable[[Call], bool] | None = None
+    ) -> list[Call]:
+        return await asyncio.to_thread(self.double.wait_for, method, count, timeout, predicate)
+
+    async def idle(self, quiet: float = 0.3) -> None:
+        await asyncio.to_thread(self.double.wait_idle, quiet, 15)
+
+    async def exchange(self, update: dict, method: str = "sendMessage", timeout: float = 10) -> Call:
+        """Push an update and return the first ``method`` call it causes."""
+        before = len(self.double.calls_of(method))
+        self.double.push_update(update)
+        calls = await self.wait_for(method, before + 1, timeout)
+        return calls[before]
+
+    async def say(self, chat_id: int, text: str, **kw: Any) -> Call:
+        return await self.exchange(self.double.make_text_message(chat_id, text, **kw))
+
+    async def press(self, chat_id: int, message: Call | int, data: str, method: str, **kw: Any) -> Call:
+        message_id = message if isinstance(message, int) else self.message_id(message)
+        return await self.exchange(self.double.make_callback(chat_id, data, message_id, **kw), method)
+
+    def message_id(self, call: Call) -> int:
+        """The message id the double gave the message a sendMessage call created."""
+        chat_id = call.params["chat_id"]
+        deadline = time.monotonic() + 5
+        while True:  # the double records a call before it stores the message it creates
+            with self.double._lock:
+                ids = [mid for (cid, mid), (text, _) in self.double._message_sources.items()
+                       if cid == chat_id and text == call.params["text"]]
+            if ids or time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        assert ids, "the double holds no message for that call"
+        return max(ids)
+
+
+def text_of(call: Call) -> str:
+    """What the user reads: the message's text with HTML markup removed."""
+    return html_to_plain(call.params["text"])
+
+
+def buttons_of(call: Call) -> list[dict]:
+    markup = call.params.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def button(call: Call, label_part: str) -> dict:
+    for b in buttons_of(call):
+        if label_part.lower() in b["text"].lower():
+            return b
+    raise AssertionError(f"no button with {label_part!r} in {[b['text'] for b in buttons_of(call)]}")
