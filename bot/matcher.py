@@ -23,8 +23,8 @@ PHRASE_SHARE = 0.5  # share of the score from the best single phrasing (the rest
 COVERAGE_CAP = 3.0  # query weight (in typical terms) beyond which unknown words stop diluting a match
 MIN_STRENGTH = 0.6  # a term used by just one phrasing of an entry still counts this much for it
 FULL_STRENGTH_SHARE = 0.25  # a term used by this share of an entry's phrasings counts fully
-ANSWER_AT = 50.0  # answer directly from this score
-SUGGEST_AT = 32.0  # below ANSWER_AT but at least this: "did you mean ...?"
+ANSWER_AT = 30.0  # answer directly from this score
+SUGGEST_AT = 22.0  # below ANSWER_AT but at least this: "did you mean ...?"
 ALTERNATIVE_RATIO = 0.6  # alternatives must score at least this share of the best
 MAX_ALTERNATIVES = 3
 

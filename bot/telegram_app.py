@@ -5,10 +5,13 @@ Bot API calls. All the thinking happens in ``conversation.py``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import secrets
 import sys
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from functools import partial
 from urllib.parse import urlsplit
 
 from telegram import (
@@ -24,7 +27,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -54,6 +57,9 @@ log = logging.getLogger(__name__)
 INLINE_CACHE_SECONDS = 30
 SEEN_UPDATES = 2048  # how many recent update ids to remember, so a redelivered update is answered once
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+SEND_ATTEMPTS = 4
+RETRY_BACKOFF = 0.5  # seconds, times the attempt number
+MAX_RETRY_AFTER = 60.0
 
 
 # ---------------------------------------------------------------------- translation of replies
@@ -106,6 +112,36 @@ def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     return parts
 
 
+async def deliver(call: Callable[[], Awaitable[object]], attempts: int = SEND_ATTEMPTS) -> bool:
+    """Make one Bot API call that sends something, riding out flood waits and passing network faults.
+
+    429: wait as long as Telegram says, then try again (the message is delivered once). 5xx, dropped
+    connections and timeouts: a few retries with a short back-off. A user who blocked the bot (403) and
+    a refused message (400) are not retried. A reply that finally fails is logged without its text.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            await call()
+            return True
+        except RetryAfter as exc:
+            wait = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
+            log.info("Telegram asked to slow down; retrying in %.1f s.", wait)
+            await asyncio.sleep(min(float(wait), MAX_RETRY_AFTER) + 0.05)
+        except Forbidden:
+            log.info("A user has blocked the bot; reply not delivered.")
+            return False
+        except BadRequest as exc:
+            log.warning("Telegram refused a reply (%s).", exc.message.split(":")[0][:80])
+            return False
+        except (TimedOut, NetworkError) as exc:
+            if attempt == attempts:
+                log.error("A reply could not be delivered after %d attempts (%s).", attempts, type(exc).__name__)
+                return False
+            await asyncio.sleep(RETRY_BACKOFF * attempt)
+    log.error("A reply could not be delivered after %d attempts (flood wait).", attempts)
+    return False
+
+
 def user_of(update: Update) -> User:
     tg_user = update.effective_user
     if tg_user is None:
@@ -140,19 +176,17 @@ class TelegramFrontEnd:
         parts = split_text(reply.text)
         markup = keyboard(reply.buttons)
         for i, part in enumerate(parts):
-            try:
-                await context.bot.send_message(
+            sent = await deliver(
+                partial(
+                    context.bot.send_message,
                     chat.id,
                     part,
                     parse_mode=ParseMode.HTML,
                     link_preview_options=NO_PREVIEW,
                     reply_markup=markup if i == len(parts) - 1 else None,
                 )
-            except Forbidden:
-                log.info("A user has blocked the bot; reply not delivered.")
-                return
-            except BadRequest as exc:
-                log.warning("Telegram refused a reply (%s).", exc.message.split(":")[0][:80])
+            )
+            if not sent:
                 return
         if reply.language_changed and update.effective_user:
             await self.update_chat_menu(context, chat.id, reply.lang)

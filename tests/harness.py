@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -98,17 +97,7 @@ class BotHarness:
 
     def message_id(self, call: Call) -> int:
         """The message id the double gave the message a sendMessage call created."""
-        chat_id = call.params["chat_id"]
-        deadline = time.monotonic() + 5
-        while True:  # the double records a call before it stores the message it creates
-            with self.double._lock:
-                ids = [mid for (cid, mid), (text, _) in self.double._message_sources.items()
-                       if cid == chat_id and text == call.params["text"]]
-            if ids or time.monotonic() > deadline:
-                break
-            time.sleep(0.01)
-        assert ids, "the double holds no message for that call"
-        return max(ids)
+        return self.double.message_id_of(call)
 
 
 def text_of(call: Call) -> str:

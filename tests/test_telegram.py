@@ -81,9 +81,8 @@ async def test_spanish_question_is_answered_in_spanish_whatever_the_app_language
 
 async def test_other_language_button_edits_in_place(bot):
     reply = await bot.say(203, "what is an ice detainer", language_code="en")
-    message_id = bot.message_id(reply)
-    edit = await bot.press(203, message_id, "x:detainer-basics:es", "editMessageText")
-    assert edit.params["message_id"] == message_id
+    edit = await bot.press(203, reply, "x:detainer-basics:es", "editMessageText")
+    assert edit.params["message_id"] == bot.message_id(reply)
     assert knowledge().entries["detainer-basics"].text("es").title in text_of(edit)
     assert button(edit, "English")["callback_data"] == "x:detainer-basics:en"
 
