@@ -25,7 +25,7 @@ _CACHE_LIMIT = 50_000
 class Analysis:
     """A query as the matcher sees it."""
 
-    words: tuple[str, ...]  # folded words after shorthand, phrases and typo repair (stop words kept)
+    words: tuple[str, ...]  # folded words after shorthand and typo repair, phrases not joined
     terms: tuple[str, ...]  # content terms, in order, without repeats
 
 
@@ -71,6 +71,7 @@ class Analyzer:
         for entry in kb.entries.values():
             for text in entry.texts.values():
                 for chunk in (text.title, text.answer, *text.questions):
+                    counts.update(self._expand(chunk))
                     counts.update(self._pre(chunk))
         for group in lex.synonyms:
             for raw in group:
@@ -81,6 +82,9 @@ class Analyzer:
         counts.update(w for v in self.abbreviations.values() for w in textnorm.words(v))
         self.frequency = counts
         self.vocabulary = [w for w in counts if len(w) > 1]
+        self.by_length: dict[int, list[str]] = {}
+        for w in self.vocabulary:
+            self.by_length.setdefault(len(w), []).append(w)
         # Everyday words are spelled right even when the knowledge base never uses them: never repair them.
         everyday = frozenset().union(*lex.everyday.values()) if lex.everyday else frozenset()
         self.known = frozenset(counts) | everyday
@@ -101,15 +105,19 @@ class Analyzer:
             return text
         return self._phrase_re.sub(lambda m: self.phrases[m.group(0)], text)
 
-    def _pre(self, text: str) -> list[str]:
-        """Folded words with shorthand expanded and phrases joined (no typo repair)."""
+    def _expand(self, text: str) -> list[str]:
+        """Folded words with shorthand expanded (no phrases joined, no typo repair)."""
         raw = textnorm.words(text)
         if len(raw) > MAX_WORDS_HEAD + MAX_WORDS_TAIL:
             raw = raw[:MAX_WORDS_HEAD] + raw[-MAX_WORDS_TAIL:]
         expanded: list[str] = []
         for word in raw:
             expanded.extend(self.abbreviations.get(word, word).split())
-        return self._phrase(" ".join(expanded)).split()
+        return expanded
+
+    def _pre(self, text: str) -> list[str]:
+        """Folded words with shorthand expanded and phrases joined (no typo repair)."""
+        return self._phrase(" ".join(self._expand(text))).split()
 
     def repair(self, word: str) -> str:
         """The knowledge-base word this is most likely a typo of, or the word itself."""
@@ -138,7 +146,8 @@ class Analyzer:
         edits = _allowed_edits(word)
         if not edits:
             return word
-        candidates = process.extract(word, self.vocabulary, scorer=OSA.distance, score_cutoff=edits, limit=12)
+        pool = [w for n in range(len(word) - edits, len(word) + edits + 1) for w in self.by_length.get(n, ())]
+        candidates = process.extract(word, pool, scorer=OSA.distance, score_cutoff=edits, limit=12)
         if not candidates:
             return word
         # Fewest edits first; among equals prefer a word sharing the first letter, then the commoner word.
@@ -153,14 +162,15 @@ class Analyzer:
 
     # ---------------------------------------------------------------- public
     def words(self, text: str) -> list[str]:
-        """Folded words with shorthand, phrases and typos repaired; stop words kept (for language)."""
-        repaired = [self.repair(w) for w in self._pre(text)]
-        # Repair can turn two words into a known phrase ("la migra" typed "la mirga").
-        return self._phrase(" ".join(repaired)).split()
+        """Folded words with shorthand expanded and typos repaired, phrases not joined: what tells
+        languages apart ("orden judicial" stays Spanish even though it means "warrant")."""
+        return [self.repair(w) for w in self._expand(text)]
 
     def analyze(self, text: str) -> Analysis:
         words = self.words(text)
-        return Analysis(tuple(words), tuple(self.content_terms(words)))
+        # Repair can complete a phrase ("la mirga" -> "la migra"), so phrases are joined afterwards.
+        joined = self._phrase(" ".join(words)).split()
+        return Analysis(tuple(words), tuple(self.content_terms(joined)))
 
     def content_terms(self, words: Iterable[str]) -> list[str]:
         seen: dict[str, None] = {}

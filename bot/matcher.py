@@ -20,7 +20,8 @@ from .language import LanguageDetector, LanguageGuess
 ANSWER_WEIGHT = 0.5  # a term found only in an entry's answer counts this much
 UNKNOWN_WEIGHT = 0.7  # a word the knowledge base never uses, relative to the rarest known term
 PHRASE_SHARE = 0.5  # share of the score from the best single phrasing (the rest: whole-entry coverage)
-COVERAGE_CAP = 3.0  # query weight (in typical terms) beyond which unknown words stop diluting a match
+COVERAGE_CAP = 4.0  # query weight (in typical terms) beyond which unknown words stop diluting a match
+UNKNOWN_BEYOND_CAP = 0.2  # how much unknown words past the cap still dilute a match
 MIN_STRENGTH = 0.6  # a term used by just one phrasing of an entry still counts this much for it
 FULL_STRENGTH_SHARE = 0.25  # a term used by this share of an entry's phrasings counts fully
 ANSWER_AT = 30.0  # answer directly from this score
@@ -135,7 +136,10 @@ class Matcher:
         total = sum(weights.values())
         # Long messages tell a story around the question: past a few terms' worth of weight, more
         # words the knowledge base does not know stop counting against a match.
-        scale = min(total, max(self.coverage_cap, sum(w for t, w in weights.items() if t in self.strength)))
+        known = sum(w for t, w in weights.items() if t in self.strength)
+        room = max(0.0, self.coverage_cap - known)
+        unknown = total - known
+        scale = known + min(unknown, room) + UNKNOWN_BEYOND_CAP * max(0.0, unknown - room)
         overlap: dict[int, float] = defaultdict(float)
         for t in terms:
             for pid in self.postings.get(t, ()):
@@ -171,7 +175,7 @@ class Matcher:
         return self._decide(query, lang, confident, ranked)
 
     def detect_language(self, query: str) -> LanguageGuess:
-        return self.languages.detect(self.analyzer.words(query), query)
+        return self.languages.detect(list(self.analyzer.analyze(query).words), query)
 
     def _decide(self, query: str, lang: str, confident: bool, ranked: list[tuple[int, float]]) -> MatchResult:
         if not ranked:
