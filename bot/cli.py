@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 
@@ -26,10 +25,17 @@ def _load_or_exit() -> KnowledgeBase:
         raise SystemExit(2) from None
 
 
+def _check_lang(kb: KnowledgeBase, lang: str | None) -> None:
+    if lang is not None and lang not in kb.languages:
+        print(f"kyr-bot: unknown language {lang!r}; choose one of: {', '.join(kb.languages)}", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from .conversation import Conversation
 
     kb = _load_or_exit()
+    _check_lang(kb, args.lang)
     conv = Conversation.from_knowledge(kb)
     reply = conv.ask(args.question, lang=args.lang)
     print(to_plain(reply.text))
@@ -106,6 +112,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from .console import run_console
 
     kb = _load_or_exit()
+    _check_lang(kb, args.lang)
     return run_console(kb, lang=args.lang)
 
 
@@ -152,11 +159,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.reconfigure(encoding="utf-8", errors="replace")
         sys.stdin.reconfigure(encoding="utf-8", errors="replace")
     args = build_parser().parse_args(argv)
-    if getattr(args, "lang", None) is not None and args.lang not in ("en", "es"):
-        kb_langs = os.environ.get("KYR_LANGUAGES", "")
-        if args.lang not in kb_langs.split(","):
-            print(f"kyr-bot: unknown language {args.lang!r}", file=sys.stderr)
-            return 2
     return int(args.func(args) or 0)
 
 

@@ -389,7 +389,7 @@ class Conversation:
             )
         else:
             text = _("I had nothing stored about you. Your messages are never stored.")
-        return Reply(esc(text), lang, language_changed=removed)
+        return Reply(esc(text), lang, forget_user=True)
 
     def answer(self, entry: Entry, lang: str, edit: bool = False) -> Reply:
         text = compose.render_entry(self.kb, entry, lang, self.bot_username)

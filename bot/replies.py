@@ -25,6 +25,7 @@ class Reply:
     edit: bool = False  # replace the message whose button was pressed instead of sending a new one
     notice: str | None = None  # short note shown when a button is pressed (callback answer)
     language_changed: bool = False  # the user's saved language changed (front ends update menus)
+    forget_user: bool = False  # everything about the user was deleted (front ends drop per-chat menus)
 
     def all_buttons(self) -> list[Button]:
         return [b for row in self.buttons for b in row]

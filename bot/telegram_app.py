@@ -190,6 +190,11 @@ class TelegramFrontEnd:
                 return
         if reply.language_changed and update.effective_user:
             await self.update_chat_menu(context, chat.id, reply.lang)
+        if reply.forget_user:
+            try:
+                await context.bot.delete_my_commands(scope=BotCommandScopeChat(chat.id))
+            except TelegramError as exc:
+                log.warning("Could not reset a chat's command menu (%s).", type(exc).__name__)
 
     async def update_chat_menu(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: str) -> None:
         try:

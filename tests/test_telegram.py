@@ -210,6 +210,8 @@ async def test_content_commands_and_delete(bot):
     reply = await bot.say(902, "/borrar")
     assert "Borré todo" in text_of(reply)
     assert bot.store.get_language(902) is None
+    reset = await bot.wait_for("deleteMyCommands", predicate=lambda c: (c.params.get("scope") or {}).get("chat_id") == 902)
+    assert reset
     reply = await bot.say(902, "/delete")
     assert "nothing stored" in text_of(reply)
 
