@@ -182,7 +182,10 @@ class Conversation:
         """One question, one answer (the ``kyr-bot ask`` command)."""
         clean = _clean(text)
         result = self.matcher.match(clean or text, lang_hint=lang)
-        reply_lang = lang if lang in self.kb.languages else result.lang
+        if lang in self.kb.languages:
+            reply_lang = lang
+        else:
+            reply_lang = result.lang if result.lang_confident else self.kb.default_language
         return self.reply_to_match(result, reply_lang) if clean else self._fallback(reply_lang, empty=True)
 
     def handle_command(self, user: User, command: str, arg: str = "") -> Reply:

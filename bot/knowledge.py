@@ -151,6 +151,7 @@ class _Loader:
         self.today = today
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.related_lines: dict[str, int] = {}
 
     def err(self, path: Path, line: int, message: str) -> None:
         self.problems.append(Problem(path, line, message))
@@ -321,10 +322,17 @@ class _Loader:
 
         def str_map(key: str) -> dict[str, str]:
             raw = data.get(key, LineDict())
-            if not isinstance(raw, LineDict) or not all(isinstance(v, str) for v in raw.values()):
+            if not isinstance(raw, LineDict):
                 self.err(path, data.line_of(key), f"'{key}' must map text to text")
                 return {}
-            return {str(k).lower(): str(v).lower() for k, v in raw.items()}
+            out: dict[str, str] = {}
+            for k, v in raw.items():
+                if not isinstance(k, str) or not isinstance(v, str):
+                    bad = k if not isinstance(k, str) else v
+                    self.err(path, raw.line_of(k), f"'{key}' has {bad!r}, which is not text: put it in quotes")
+                    continue
+                out[k.lower()] = v.lower()
+            return out
 
         groups_raw = data.get("synonyms", LineList())
         groups: list[tuple[str, ...]] = []
@@ -390,6 +398,7 @@ class _Loader:
         if kind not in ANSWER_KINDS:
             self.err(path, data.line_of("kind"), f"'kind' must be one of {', '.join(ANSWER_KINDS)}")
         reviewed = self.review_date(path, data)
+        self.related_lines[eid] = data.line_of("related")
         related = data.get("related", LineList())
         if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
             self.err(path, data.line_of("related"), "'related' must be a list of entry ids")
@@ -520,11 +529,12 @@ class _Loader:
             entry = entries.get(path.stem)
             if entry is None:
                 continue
+            line = self.related_lines.get(entry.id, 1)
             for rid in entry.related:
                 if rid not in entries and not (entry_dir / f"{rid}.yaml").exists():
-                    self.err(path, 1, f"related id {rid!r} does not exist")
+                    self.err(path, line, f"related id {rid!r} does not exist")
                 elif rid == entry.id:
-                    self.err(path, 1, "an entry cannot be related to itself")
+                    self.err(path, line, "an entry cannot be related to itself")
         topics = self.topics(settings, langs, set(entries) | {p.stem for p in paths})
         emergency = self.emergency(settings, entries)
         if self.problems:

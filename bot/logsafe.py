@@ -2,7 +2,9 @@
 
 python-telegram-bot logs whole API calls at DEBUG (message texts, names) and httpx logs request URLs
 (which contain the token) at INFO. Every record from those libraries keeps only its message template
-(its values are dropped), and every line written is scrubbed of the token, whatever its level.
+(its values are dropped), a logged traceback keeps its frames and exception types but not the exception
+messages (they may repeat an update, a reply or an API error), and every line written is scrubbed of the
+token, whatever its level.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import traceback
 from typing import TextIO
 
 LIBRARY_PREFIXES = ("telegram", "httpx", "httpcore", "tornado", "apscheduler", "asyncio")
@@ -37,6 +40,21 @@ class SafeFormatter(logging.Formatter):
             text = text.replace(secret, "<token>")
         text = _TOKEN_SHAPE.sub("<token>", text)
         return _BOT_URL.sub("/bot<token>/", text)
+
+    def formatException(self, ei) -> str:  # noqa: N802 - logging's name
+        """The traceback of every exception in the chain, each ending in its type alone."""
+        chain: list[BaseException] = []
+        exc = ei[1]
+        while exc is not None and exc not in chain:
+            chain.append(exc)
+            exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+        blocks = []
+        for exc in reversed(chain):
+            kind = type(exc)
+            name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            blocks.append(f"Traceback (most recent call last):\n{frames}{name} (message withheld)")
+        return "\n\nThe above led to:\n\n".join(blocks)
 
 
 def configure_logging(

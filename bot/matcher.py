@@ -20,8 +20,8 @@ from .language import LanguageDetector, LanguageGuess
 ANSWER_WEIGHT = 0.5  # a term found only in an entry's answer counts this much
 UNKNOWN_WEIGHT = 0.7  # a word the knowledge base never uses, relative to the rarest known term
 PHRASE_SHARE = 0.5  # share of the score from the best single phrasing (the rest: whole-entry coverage)
-COVERAGE_CAP = 4.0  # query weight (in typical terms) beyond which unknown words stop diluting a match
-UNKNOWN_BEYOND_CAP = 0.2  # how much unknown words past the cap still dilute a match
+COVERAGE_CAP = 5.0  # query weight (in typical terms) beyond which further words barely dilute a match
+BEYOND_CAP = 0.2  # how much query weight past the cap still dilutes a match
 MIN_STRENGTH = 0.6  # a term used by just one phrasing of an entry still counts this much for it
 FULL_STRENGTH_SHARE = 0.25  # a term used by this share of an entry's phrasings counts fully
 ANSWER_AT = 30.0  # answer directly from this score
@@ -134,12 +134,9 @@ class Matcher:
             return {}
         weights = {t: self.weight(t) for t in terms}
         total = sum(weights.values())
-        # Long messages tell a story around the question: past a few terms' worth of weight, more
-        # words the knowledge base does not know stop counting against a match.
-        known = sum(w for t, w in weights.items() if t in self.strength)
-        room = max(0.0, self.coverage_cap - known)
-        unknown = total - known
-        scale = known + min(unknown, room) + UNKNOWN_BEYOND_CAP * max(0.0, unknown - room)
+        # Long messages tell a story around the question: past a few terms' worth of weight, further
+        # words (known to the knowledge base or not) dilute a match only a little.
+        scale = min(total, self.coverage_cap) + BEYOND_CAP * max(0.0, total - self.coverage_cap)
         overlap: dict[int, float] = defaultdict(float)
         for t in terms:
             for pid in self.postings.get(t, ()):

@@ -30,7 +30,6 @@ def skeleton(word: str) -> str:
 _PHONETIC = (
     ("qu", "k"),
     ("ch", "C"),
-    ("ll", "y"),
     ("ce", "se"),
     ("ci", "si"),
     ("ca", "ka"),
@@ -45,7 +44,7 @@ _PHONETIC = (
 
 def phonetic(word: str) -> str:
     """A rough sound-alike key for Spanish spelling slips: 'bienen'~'vienen', 'ablar'~'hablar'."""
-    out = skeleton(word)
+    out = skeleton(word.replace("ll", "y"))
     for old, new in _PHONETIC:
         out = out.replace(old, new)
     return out

@@ -319,11 +319,6 @@ def test_unknown_related_id_is_reported(tmp_path):
     assert "'detainer-basic'" in problem.message and "does not exist" in problem.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: knowledge.py reports an unknown (or self-) related id at line 1 of the entry instead of the "
-    "line of its `related:` key, unlike every other entry problem",
-)
 def test_unknown_related_id_points_at_the_related_line(tmp_path):
     kb_dir = copy_kb(tmp_path / "kb")
     text = "# a comment line\n" + replace_once(SAMPLE, "related: [detainer-basics]", "related: [detainer-basic]")
@@ -336,13 +331,6 @@ def test_unknown_related_id_points_at_the_related_line(tmp_path):
 
 
 @pytest.mark.parametrize("bad_date", ["2026-13-45", "2026-02-30"])
-@pytest.mark.xfail(
-    strict=True,
-    raises=(AssertionError, ValueError),
-    reason="BUG: a date-shaped but impossible date (2026-13-45, 2026-02-30) makes PyYAML's timestamp "
-    "constructor raise ValueError, which yamlfile.load_yaml does not catch: `kyr-bot check`, `ask` and the "
-    "bot crash with a traceback instead of reporting file:line",
-)
 def test_impossible_review_date_is_a_problem_not_a_crash(tmp_path, bad_date):
     kb_dir = copy_kb(tmp_path / "kb")
     text = replace_once(SAMPLE, "reviewed: 2026-01-15", f"reviewed: {bad_date}")
@@ -354,11 +342,6 @@ def test_impossible_review_date_is_a_problem_not_a_crash(tmp_path, bad_date):
     assert (problem.path, problem.line) == (path, line_of(text, "reviewed:"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a bare YAML boolean used as a lexicon *key* (abbreviations/phrases, e.g. `on: encendido`) "
-    "is silently read as True and stored as the word 'true'; only boolean values and list items are caught",
-)
 def test_lexicon_boolean_key_is_reported(tmp_path):
     kb_dir = copy_kb(tmp_path / "kb")
     path = kb_dir / "lexicon.yaml"

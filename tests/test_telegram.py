@@ -169,8 +169,10 @@ async def test_edited_message_is_answered_again(bot, double):
     assert knowledge().entries["contact-aclu"].text("en").title in text_of(edited)
 
 
-@pytest.mark.parametrize("data", ["a:no-such-entry:en", "garbage", "", "x" * 64, "t:nope:en", "e:greeting:en",
-                                  "a:detainer-basics:zz", "L::klingon"])
+@pytest.mark.parametrize(
+    "data",
+    ["a:no-such-entry:en", "garbage", "", "x" * 64, "t:nope:en", "e:greeting:en", "a:detainer-basics:zz", "L::klingon"],
+)
 async def test_forged_or_stale_buttons_are_answered_not_crashed(bot, double, data):
     answered = await bot.exchange(double.make_callback(701, data, 5), "answerCallbackQuery")
     assert "out of date" in answered.params.get("text", "")
@@ -210,7 +212,9 @@ async def test_content_commands_and_delete(bot):
     reply = await bot.say(902, "/borrar")
     assert "Borré todo" in text_of(reply)
     assert bot.store.get_language(902) is None
-    reset = await bot.wait_for("deleteMyCommands", predicate=lambda c: (c.params.get("scope") or {}).get("chat_id") == 902)
+    reset = await bot.wait_for(
+        "deleteMyCommands", predicate=lambda c: (c.params.get("scope") or {}).get("chat_id") == 902
+    )
     assert reset
     reply = await bot.say(902, "/delete")
     assert "nothing stored" in text_of(reply)

@@ -110,11 +110,6 @@ def test_phonetic_keeps_different_words_apart(a, b):
     assert textnorm.phonetic(a) != textnorm.phonetic(b)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: phonetic() runs skeleton() first, which turns 'll' into 'l', so the ('ll', 'y') rule in "
-    "_PHONETIC can never fire: 'yamar' and 'llamar' (yeismo, a very common slip) get different keys",
-)
 def test_phonetic_matches_ll_and_y():
     assert textnorm.phonetic("yamar") == textnorm.phonetic("llamar")
 
