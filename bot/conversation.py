@@ -156,21 +156,29 @@ class Conversation:
         return result.lang if result.lang_confident else self.language(user)
 
     # ------------------------------------------------------------------ entry points
+    def flood_gate(self, user: User) -> Reply | None:
+        """None when the user may be answered; else the 'slow down' note, or an empty Reply (say nothing).
+        Every message counts: text, commands and photos alike."""
+        gate = self.flood.check(user.id) if self.flood else "ok"
+        if gate == "ok":
+            return None
+        lang = self.language(user)
+        if gate == "drop":
+            return Reply("", lang)
+        return Reply(
+            esc(
+                translator(lang).gettext(
+                    "You are sending messages very fast. Please wait a few seconds, then send your question again."
+                )
+            ),
+            lang,
+        )
+
     def handle_text(self, user: User, text: str) -> Reply | None:
         """Reply to a typed message; None when the user is flooding and was already told to slow down."""
-        gate = self.flood.check(user.id) if self.flood else "ok"
-        if gate == "drop":
-            return None
-        if gate == "warn":
-            lang = self.language(user)
-            return Reply(
-                esc(
-                    translator(lang).gettext(
-                        "You are sending messages very fast. Please wait a few seconds, then send your question again."
-                    )
-                ),
-                lang,
-            )
+        gated = self.flood_gate(user)
+        if gated is not None:
+            return gated if gated.text else None
         clean = _clean(text)
         if not clean:
             lang = self.language(user)
@@ -189,6 +197,10 @@ class Conversation:
         return self.reply_to_match(result, reply_lang) if clean else self._fallback(reply_lang, empty=True)
 
     def handle_command(self, user: User, command: str, arg: str = "") -> Reply:
+        """The reply to a command (empty text: the user is flooding and was told to slow down)."""
+        gated = self.flood_gate(user)
+        if gated is not None:
+            return gated
         name, hint = COMMANDS.get(command.lower(), (None, None))
         lang = self.language(user, hint)
         if name == "start":
@@ -238,6 +250,9 @@ class Conversation:
         return self._stale(self.language(user))
 
     def handle_non_text(self, user: User) -> Reply:
+        gated = self.flood_gate(user)
+        if gated is not None:
+            return gated
         lang = self.language(user)
         _ = translator(lang).gettext
         return Reply(

@@ -105,11 +105,13 @@ class SqliteStore:
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5)
         try:
+            # Check before writing anything, so a corrupt file is kept aside exactly as it was found.
+            result = db.execute("PRAGMA quick_check(1)").fetchone()
+            if result and result[0] != "ok":
+                detail = " ".join(result[0].split())[:200]
+                raise sqlite3.DatabaseError(f"database disk image is malformed ({detail})")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("CREATE TABLE IF NOT EXISTS language (user_id INTEGER PRIMARY KEY, lang TEXT NOT NULL)")
-            result = db.execute("PRAGMA quick_check").fetchone()
-            if result and result[0] != "ok":
-                raise sqlite3.DatabaseError(f"database disk image is malformed ({result[0]})")
             db.execute("SELECT COUNT(*) FROM language").fetchone()
         except sqlite3.DatabaseError:
             db.close()

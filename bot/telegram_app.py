@@ -220,6 +220,8 @@ class TelegramFrontEnd:
         message = update.effective_message
         if message is None or not message.text:
             return
+        if message.chat.type == ChatType.CHANNEL:
+            return  # a channel post: the bot does not talk in channels
         target = message.text.split()[0].partition("@")[2]
         if target and target.lower() != (context.bot.username or "").lower():
             return  # addressed to another bot
