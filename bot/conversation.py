@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import compose
 from .compose import esc
@@ -127,6 +127,7 @@ class Conversation:
         self.store = store
         self.bot_username = bot_username
         self.flood = flood
+        self._answers: dict[tuple[str, str, str | None], Reply] = {}
         self._titles: dict[str, tuple[str, str]] = {}
         for entry in kb.entries.values():
             for lang, text in entry.texts.items():
@@ -183,8 +184,9 @@ class Conversation:
         if not clean:
             lang = self.language(user)
             return self._fallback(lang, empty=True)
-        result = self.matcher.match(clean, lang_hint=self.language(user))
-        return self.reply_to_match(result, self._lang_for_text(user, result))
+        usual = self.language(user)
+        result = self.matcher.match(clean, lang_hint=usual)
+        return self.reply_to_match(result, result.lang if result.lang_confident else usual)
 
     def ask(self, text: str, lang: str | None = None) -> Reply:
         """One question, one answer (the ``kyr-bot ask`` command)."""
@@ -410,9 +412,14 @@ class Conversation:
         return Reply(esc(text), lang, forget_user=True)
 
     def answer(self, entry: Entry, lang: str, edit: bool = False) -> Reply:
-        text = compose.render_entry(self.kb, entry, lang, self.bot_username)
-        buttons = self._menu_row(lang) if entry.kind == "smalltalk" else self._answer_buttons(entry, lang)
-        return Reply(text, lang, buttons, edit=edit)
+        # The knowledge base does not change while the bot runs, so each answer is composed once.
+        key = (entry.id, lang, self.bot_username)
+        cached = self._answers.get(key)
+        if cached is None:
+            text = compose.render_entry(self.kb, entry, lang, self.bot_username)
+            buttons = self._menu_row(lang) if entry.kind == "smalltalk" else self._answer_buttons(entry, lang)
+            cached = self._answers[key] = Reply(text, lang, buttons)
+        return replace(cached, edit=edit) if edit else cached
 
     def reply_to_match(self, result: MatchResult, lang: str) -> Reply:
         if result.entry_id:

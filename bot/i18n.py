@@ -48,9 +48,19 @@ def _translations(lang: str, directory: Path) -> gettext.NullTranslations:
 
 def translator(lang: str, directory: Path | None = None) -> gettext.NullTranslations:
     """The gettext translations for ``lang`` (falls back to the English msgids)."""
-    return _translations(lang, (directory or default_locales_dir()).resolve())
+    if directory is None:
+        return _default_translations(lang, os.environ.get("KYR_LOCALES_DIR"))
+    return _translations(lang, directory.resolve())
 
 
+@cache
+def _default_translations(lang: str, env_dir: str | None) -> gettext.NullTranslations:
+    # Keyed by the environment setting so that changing KYR_LOCALES_DIR is still seen; the path is
+    # resolved once per language, not on every string (this runs several times per reply).
+    return _translations(lang, default_locales_dir().resolve())
+
+
+@cache
 def format_day(day: dt.date, lang: str) -> str:
     """A date in the reader's language, e.g. '27 de noviembre de 2026'."""
     try:

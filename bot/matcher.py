@@ -104,11 +104,15 @@ class Matcher:
         self.answer_idf = {t: ANSWER_WEIGHT * math.log(1 + n / d) for t, d in adf.items() if t not in self.idf}
         self.unknown_weight = UNKNOWN_WEIGHT * math.log(1 + n)
         self.coverage_cap = COVERAGE_CAP * math.log(1 + n / 2)
-        self.phrasings = [_Phrasing(e, t, sum(self.idf[x] for x in t)) for e, t in phrasing_terms]
+        unique = dict.fromkeys(phrasing_terms)  # phrasings that reduce to the same terms count once
+        self.phrasings = [_Phrasing(e, t, sum(self.idf[x] for x in t)) for e, t in unique]
         self.postings: dict[str, list[int]] = defaultdict(list)
         for pid, phr in enumerate(self.phrasings):
             for t in phr.terms:
                 self.postings[t].append(pid)
+        # Flat lists for the hot loop in scores().
+        self._phrase_entry = [p.entry for p in self.phrasings]
+        self._phrase_inverse = [1.0 / p.weight if p.weight else 0.0 for p in self.phrasings]
         # How strongly each term belongs to each entry: the share of its phrasings that use it, so that
         # "abogado" belongs to find-lawyer (most phrasings) far more than to about-bot (one phrasing).
         self.strength: dict[str, dict[int, float]] = defaultdict(dict)
@@ -137,16 +141,18 @@ class Matcher:
         # Long messages tell a story around the question: past a few terms' worth of weight, further
         # words (known to the knowledge base or not) dilute a match only a little.
         scale = min(total, self.coverage_cap) + BEYOND_CAP * max(0.0, total - self.coverage_cap)
-        overlap: dict[int, float] = defaultdict(float)
-        for t in terms:
+        overlap: dict[int, float] = {}
+        get = overlap.get
+        for t, w in weights.items():
             for pid in self.postings.get(t, ()):
-                overlap[pid] += weights[t]
-        best_phrase: dict[int, float] = defaultdict(float)
+                overlap[pid] = get(pid, 0.0) + w
+        best_phrase: dict[int, float] = {}
+        entry_of, inverse = self._phrase_entry, self._phrase_inverse
         for pid, shared in overlap.items():
-            phr = self.phrasings[pid]
-            cover = shared / phr.weight if phr.weight else 0.0
-            if cover > best_phrase[phr.entry]:
-                best_phrase[phr.entry] = cover
+            idx = entry_of[pid]
+            cover = shared * inverse[pid]
+            if cover > best_phrase.get(idx, 0.0):
+                best_phrase[idx] = cover
         covered: dict[int, float] = defaultdict(float)
         for t, w in weights.items():
             for idx, strength in self.strength.get(t, {}).items():

@@ -11,7 +11,7 @@ import secrets
 import sys
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from functools import partial
+from functools import lru_cache, partial
 from urllib.parse import urlsplit
 
 from telegram import (
@@ -63,6 +63,7 @@ MAX_RETRY_AFTER = 60.0
 
 
 # ---------------------------------------------------------------------- translation of replies
+@lru_cache(maxsize=4096)
 def keyboard(reply_buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
     rows = []
     for row in reply_buttons:

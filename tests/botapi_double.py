@@ -449,6 +449,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms stall
     protocol_version = "HTTP/1.1"
     server: _Server
     server_version = "BotApiDouble/1.0"
@@ -1004,6 +1005,14 @@ class BotApiDouble:
     def unblock_chat(self, chat_id: int | str) -> None:
         with self._lock:
             self._blocked_chats.discard(chat_id)
+
+    def clear_faults(self, method: str | None = None) -> None:
+        """Forget injected faults not yet used (of ``method``, or of every method)."""
+        with self._lock:
+            if method is None:
+                self._faults.clear()
+            else:
+                self._faults.pop(method.lower(), None)
 
     def _add_fault(self, method: str, times: int, fault: _Fault) -> None:
         with self._lock:

@@ -1,0 +1,463 @@
+"""Reliability, end to end: what a user notices when Telegram, the network, the process or the disk
+misbehaves. Every question gets exactly one answer, and other users keep getting answers.
+
+The in-process tests run the real Application against the Bot API double (tests/harness.py); the
+shutdown and refuse-to-start tests run the real ``python -m bot run`` process against it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from telegram.ext import ApplicationBuilder
+
+from bot import telegram_app
+from bot.logsafe import configure_logging
+from bot.matcher import Matcher
+from bot.storage import DB_NAME
+
+from .botapi_double import BotApiDouble, Call
+from .harness import BotHarness, knowledge, text_of
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTION = "what is an ice detainer"
+ENTRY = "detainer-basics"
+CLIENT_READ_TIMEOUT = 0.5  # seconds; the app's own are 5 s (40 s + poll timeout for getUpdates)
+_SHARED: dict[str, Matcher] = {}
+
+
+# ---------------------------------------------------------------------- fixtures and helpers
+@pytest.fixture
+def double():
+    with BotApiDouble() as d:
+        yield d
+
+
+@pytest.fixture(autouse=True)
+def shared_matcher(monkeypatch):
+    """Build the matcher once for the module: it only depends on the knowledge base, and building it
+    for every bot start would make these tests slow."""
+    if "matcher" not in _SHARED:
+        _SHARED["matcher"] = Matcher(knowledge())
+    monkeypatch.setattr(telegram_app, "Matcher", lambda kb: _SHARED["matcher"])
+
+
+@pytest.fixture
+def log_text(double):
+    """Everything logged (at DEBUG, through the app's scrubbing handler) during the test."""
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level, logging.getLogger("httpx").level)
+    stream = StringIO()
+    configure_logging(level=logging.DEBUG, secrets=[double.token], stream=stream)
+    yield stream.getvalue
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in saved[0]:
+        root.addHandler(handler)
+    root.setLevel(saved[1])
+    logging.getLogger("httpx").setLevel(saved[2])
+
+
+@pytest.fixture
+def short_timeouts(monkeypatch):
+    """The app's Application, with a client read timeout short enough to time out in a test."""
+
+    class ShortTimeouts(ApplicationBuilder):
+        def build(self):
+            self.read_timeout(CLIENT_READ_TIMEOUT)
+            self.get_updates_read_timeout(CLIENT_READ_TIMEOUT)
+            return super().build()
+
+    monkeypatch.setattr(telegram_app, "ApplicationBuilder", ShortTimeouts)
+
+
+def to_chat(double: BotApiDouble, chat: int) -> list[Call]:
+    """Every sendMessage attempt to ``chat`` (successful or not), in order."""
+    return [c for c in double.calls_of("sendMessage") if c.params.get("chat_id") == chat]
+
+
+def delivered(double: BotApiDouble, chat: int) -> list[Call]:
+    """The messages ``chat`` actually received."""
+    return [c for c in to_chat(double, chat) if c.ok]
+
+
+def ask(double: BotApiDouble, chat: int, text: str = QUESTION) -> int:
+    return double.push_update(double.make_text_message(chat, text, language_code="en"))
+
+
+async def answer_to(double: BotApiDouble, chat: int, timeout: float = 10) -> Call:
+    """Wait for the first message ``chat`` receives."""
+    calls = await double.async_wait_for(
+        "sendMessage", 1, timeout, lambda c: c.params.get("chat_id") == chat and c.ok, answered=True
+    )
+    return calls[0]
+
+
+def detainer_title() -> str:
+    return knowledge().entries[ENTRY].text("en").title
+
+
+def assert_answered_once(double: BotApiDouble, chat: int) -> None:
+    got = delivered(double, chat)
+    assert len(got) == 1, f"chat {chat} received {len(got)} messages"
+    assert detainer_title() in text_of(got[0])
+
+
+async def choose_spanish(bot: BotHarness, chat: int) -> None:
+    menu = await bot.say(chat, "/language", language_code="en")
+    done = await bot.press(chat, menu, "L::es", "editMessageText")
+    assert "español" in text_of(done)
+
+
+async def speaks_spanish(bot: BotHarness, chat: int) -> bool:
+    reply = await bot.say(chat, "/topics", language_code="en")
+    text = text_of(reply)
+    assert "Escoja un tema" in text or "Choose a topic" in text
+    return "Escoja un tema" in text
+
+
+def warnings_in(log: str) -> list[str]:
+    return [line for line in log.splitlines() if " WARNING " in line or " ERROR " in line]
+
+
+# ---------------------------------------------------------------------- 1. flood waits (429)
+@pytest.mark.parametrize("max_rate", [30, 0], ids=["rate-limiter", "no-rate-limiter"])
+async def test_flood_wait_reply_is_sent_after_the_wait_exactly_once(double, tmp_path, max_rate):
+    async with BotHarness(double, tmp_path, max_rate=max_rate):
+        double.rate_limit_next("sendMessage", retry_after=1)
+        ask(double, 101)
+        await answer_to(double, 101)
+        await double.async_wait_idle()
+    attempts = to_chat(double, 101)
+    assert [c.status for c in attempts] == [429, 200]
+    assert attempts[1].time - attempts[0].time >= 1.0, "retried before the wait Telegram asked for"
+    assert_answered_once(double, 101)
+
+
+# ---------------------------------------------------------------------- 2. network faults
+@pytest.mark.parametrize("fault", ["5xx", "drop", "timeout"])
+async def test_polling_survives_getupdates_faults(double, tmp_path, short_timeouts, fault):
+    stall = 2.0  # longer than the client's getUpdates read timeout (0.5 s + the 1 s poll timeout)
+    async with BotHarness(double, tmp_path):
+        await double.async_wait_for("getUpdates", 1)
+        polls = len(double.calls_of("getUpdates"))
+        if fault == "5xx":
+            double.fail_next("getUpdates", status=502, description="Bad Gateway")
+        elif fault == "drop":
+            double.drop_next("getUpdates")
+        else:
+            double.delay_next("getUpdates", stall)
+        # The current long poll is unaffected; the next one meets the fault.
+        faulty = (await double.async_wait_for("getUpdates", polls + 1))[polls]
+        ask(double, 201)
+        await answer_to(double, 201)
+        ask(double, 202)  # and the one after that
+        await answer_to(double, 202)
+        await double.async_wait_idle()
+        if fault == "timeout":
+            later = [c for c in double.calls_of("getUpdates") if c.time > faulty.time]
+            assert later and later[0].time - faulty.time < stall, "the bot waited for a stalled poll"
+        else:
+            assert faulty.status in (0, 502)
+    assert_answered_once(double, 201)
+    assert_answered_once(double, 202)
+
+
+@pytest.mark.parametrize("fault", ["500", "drop", "timeout"])
+async def test_reply_is_retried_after_sendmessage_fault(double, tmp_path, short_timeouts, fault):
+    async with BotHarness(double, tmp_path):
+        if fault == "500":
+            double.fail_next("sendMessage", status=500)
+        elif fault == "drop":
+            double.drop_next("sendMessage")
+        else:
+            double.delay_next("sendMessage", CLIENT_READ_TIMEOUT + 0.5)
+        ask(double, 301)
+        await answer_to(double, 301)
+        ask(double, 302)
+        await answer_to(double, 302)
+        await double.async_wait_idle()
+    attempts = to_chat(double, 301)
+    assert len(attempts) == 2
+    if fault == "timeout":
+        # The timed-out request may still have reached Telegram (the double delivers it late, as
+        # Telegram can): the user is answered, at worst twice, never not at all.
+        assert attempts[1].ok and 1 <= len(delivered(double, 301)) <= 2
+    else:
+        assert_answered_once(double, 301)
+    assert_answered_once(double, 302)
+
+
+async def test_reply_that_finally_fails_is_logged_without_text_and_others_are_answered(
+    double, tmp_path, monkeypatch, log_text
+):
+    monkeypatch.setattr(telegram_app, "RETRY_BACKOFF", 0.02)
+    user = 987654321
+    async with BotHarness(double, tmp_path):
+        double.fail_next("sendMessage", times=10)
+        double.push_update(double.make_text_message(user, QUESTION, language_code="en", first_name="Zebulon"))
+        await double.async_wait_for("sendMessage", 1, predicate=lambda c: c.params.get("chat_id") == user)
+        await double.async_wait_idle(quiet=0.5)
+        attempts = to_chat(double, user)
+        assert not delivered(double, user)
+        assert 2 <= len(attempts) < 10, "a failing reply must be retried a few times, then given up"
+        double.clear_faults()
+        ask(double, 402)
+        await answer_to(double, 402)
+        await double.async_wait_idle()
+    assert_answered_once(double, 402)
+    log = log_text()
+    errors = [line for line in log.splitlines() if " ERROR bot." in line]
+    assert errors, "the lost reply was not logged"
+    body = knowledge().entries[ENTRY].text("en").answer
+    for secret in (QUESTION, detainer_title(), body[:40], "Zebulon", str(user), double.token):
+        assert secret not in log, f"{secret!r} leaked into the log"
+
+
+@pytest.mark.parametrize("max_rate", [0, 30], ids=["no-rate-limiter", "rate-limiter"])
+async def test_blocked_user_gets_one_attempt_and_others_are_answered(double, tmp_path, max_rate):
+    async with BotHarness(double, tmp_path, max_rate=max_rate):
+        double.block_chat(501)
+        ask(double, 501)
+        ask(double, 502)
+        await answer_to(double, 502)
+        await double.async_wait_idle()
+        ask(double, 503)
+        await answer_to(double, 503)
+        await double.async_wait_idle()
+    assert [c.status for c in to_chat(double, 501)] == [403]
+    assert_answered_once(double, 502)
+    assert_answered_once(double, 503)
+
+
+# ---------------------------------------------------------------------- 3. stopping the process
+def start_bot(double: BotApiDouble, data_dir: Path, log: Path, **extra: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": double.token,
+        "TELEGRAM_API_URL": double.base_url,
+        "KYR_DATA_DIR": str(data_dir),
+        "KYR_MAX_RATE": "0",
+        **extra,
+    }
+    with log.open("ab") as err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err
+        )
+
+
+def stop_bot(process: subprocess.Popen, sig: int, within: float) -> int:
+    started = time.monotonic()
+    process.send_signal(sig)
+    try:
+        rc = process.wait(within)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise AssertionError(f"the bot did not exit within {within}s of the signal") from None
+    assert time.monotonic() - started < within
+    return rc
+
+
+def answer_counts(double: BotApiDouble, chat_of: dict[int, int]) -> Counter[int]:
+    """How many messages each update's chat received, by update id."""
+    chats = Counter(c.params["chat_id"] for c in double.calls_of("sendMessage") if c.ok)
+    return Counter({uid: chats[chat] for uid, chat in chat_of.items()})
+
+
+@pytest.mark.parametrize(
+    ("sig", "first", "later", "restart"),
+    [(signal.SIGTERM, 15, 4, True), (signal.SIGINT, 6, 2, False)],
+    ids=["SIGTERM", "SIGINT"],
+)
+def test_stop_signal_answers_what_was_fetched_and_restart_answers_the_rest(
+    double, tmp_path, sig, first, later, restart
+):
+    log = tmp_path / "stderr.log"
+    chat_of: dict[int, int] = {}
+    for i in range(first):
+        chat_of[ask(double, 6000 + i)] = 6000 + i
+    # The first poll fetches the first batch; the next one stalls, so the later batch is still on the
+    # server when the signal arrives. Each reply takes 0.2 s, so some are in flight at the signal.
+    double.delay_next("getUpdates", 0, times=1)
+    double.delay_next("getUpdates", 3, times=1)
+    double.delay_next("sendMessage", 0.2, times=first)
+
+    process = start_bot(double, tmp_path / "data", log)
+    try:
+        double.wait_for("sendMessage", 3, timeout=20)
+        for i in range(later):
+            chat_of[ask(double, 7000 + i)] = 7000 + i
+        answered_at_signal = len(double.calls_of("sendMessage"))
+        rc = stop_bot(process, sig, within=first * 0.2 + 5)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    stderr = log.read_text()
+    assert rc == 0, stderr
+    assert "Traceback" not in stderr, stderr
+    assert answered_at_signal < first, "nothing was in flight at the signal; the test proves nothing"
+
+    counts = answer_counts(double, chat_of)
+    answered = {uid for uid, n in counts.items() if n}
+    assert all(n <= 1 for n in counts.values()), f"answered twice: {counts}"
+    offset = double.confirmed_offset
+    assert set(list(chat_of)[:first]) <= answered, "an update the bot had fetched was not answered"
+    assert answered == {uid for uid in chat_of if uid < offset}, (
+        f"the committed offset {offset} does not match what was answered: {sorted(answered)}"
+    )
+
+    if not restart:
+        return
+    # Second run: what the first run committed is not answered again, the rest is answered once.
+    process = start_bot(double, tmp_path / "data", log)
+    try:
+        double.wait_for("sendMessage", len(chat_of), timeout=20, predicate=lambda c: c.ok, answered=True)
+        double.wait_idle(quiet=0.5)
+        rc = stop_bot(process, signal.SIGTERM, within=5)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert rc == 0, log.read_text()
+    counts = answer_counts(double, chat_of)
+    assert set(counts.values()) == {1}, f"not every question was answered exactly once: {counts}"
+    assert double.confirmed_offset > max(chat_of)
+
+
+# ---------------------------------------------------------------------- 4. the data directory
+async def test_missing_data_directory_is_created_and_choices_survive_restart(double, tmp_path):
+    data = tmp_path / "not" / "yet"
+    async with BotHarness(double, data) as bot:
+        await choose_spanish(bot, 801)
+    assert (data / DB_NAME).is_file()
+    async with BotHarness(double, data) as bot:
+        assert await speaks_spanish(bot, 801)
+        assert not await speaks_spanish(bot, 802)
+
+
+async def test_unusable_data_directory_warns_and_keeps_choices_in_memory(double, tmp_path, log_text):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n")
+    data = blocker / "kyr-bot"  # tests run as root: a path below a regular file is what root cannot use
+    async with BotHarness(double, data) as bot:
+        await choose_spanish(bot, 811)
+        assert await speaks_spanish(bot, 811)
+        assert not await speaks_spanish(bot, 812)
+        ask(double, 813)
+        assert detainer_title() in text_of(await answer_to(double, 813))
+    assert blocker.read_text() == "not a directory\n"
+    warnings = warnings_in(log_text())
+    assert any(str(data) in line and "restart" in line for line in warnings), warnings
+
+
+def _damaged_sqlite(path: Path, rng: random.Random) -> None:
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE language (user_id INTEGER PRIMARY KEY, lang TEXT NOT NULL)")
+    db.executemany("INSERT INTO language VALUES (?, ?)", [(i, "es" * 200) for i in range(2000)])
+    db.commit()
+    db.close()
+    raw = bytearray(path.read_bytes())
+    raw[4096:12288] = rng.randbytes(8192)  # pages 2-3: the header is fine, the tree is not
+    path.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize("damage", ["random-bytes", "damaged-pages"])
+async def test_corrupt_state_file_is_kept_aside_and_bot_starts(double, tmp_path, log_text, damage):
+    data = tmp_path / "data"
+    data.mkdir()
+    state = data / DB_NAME
+    rng = random.Random(1234)
+    if damage == "random-bytes":
+        state.write_bytes(rng.randbytes(20000))
+    else:
+        _damaged_sqlite(state, rng)
+    original = state.read_bytes()
+
+    async with BotHarness(double, data) as bot:
+        await choose_spanish(bot, 821)
+        assert await speaks_spanish(bot, 821)
+        ask(double, 822)
+        assert detainer_title() in text_of(await answer_to(double, 822))
+    aside = list(data.glob(f"{DB_NAME}.corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes() == original
+    warnings = warnings_in(log_text())
+    assert any("corrupt" in line.lower() and aside[0].name in line for line in warnings), warnings
+    async with BotHarness(double, data) as bot:  # the fresh state file works
+        assert await speaks_spanish(bot, 821)
+
+
+async def test_failed_write_for_one_user_keeps_anothers_saved_choice(double, tmp_path, log_text):
+    data = tmp_path / "data"
+    async with BotHarness(double, data) as bot:
+        await choose_spanish(bot, 831)  # saved
+        bot.store._db.execute("PRAGMA query_only = ON")  # from now on every write fails
+        await choose_spanish(bot, 832)  # cannot be saved: kept in memory
+        assert await speaks_spanish(bot, 832)
+        assert await speaks_spanish(bot, 831)
+    assert any("Saving a language choice failed" in line for line in warnings_in(log_text()))
+    db = sqlite3.connect(data / DB_NAME)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    db.close()
+    async with BotHarness(double, data) as bot:
+        assert await speaks_spanish(bot, 831)
+
+
+# ---------------------------------------------------------------------- 5. broken content
+def run_refusing(double: BotApiDouble, tmp_path: Path, **extra: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": double.token,
+        "TELEGRAM_API_URL": double.base_url,
+        "KYR_DATA_DIR": str(tmp_path / "data"),
+        **extra,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30
+    )
+
+
+def test_broken_knowledge_base_refuses_to_start(double, tmp_path):
+    kb = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", kb)
+    broken = kb / "entries" / "287g-basics.yaml"
+    text = broken.read_text()
+    assert "\nreviewed: 2026-11-27\n" in text
+    broken.write_text(text.replace("\nreviewed: 2026-11-27\n", "\nreviewed: someday\n", 1))
+
+    result = run_refusing(double, tmp_path, KYR_KNOWLEDGE_DIR=str(kb))
+    assert result.returncode != 0
+    assert re.search(rf"^{re.escape(str(broken))}:2: \S", result.stderr, re.M), result.stderr
+    assert not double.calls_of("getUpdates")
+    assert not double.calls, "the bot talked to Telegram before refusing to start"
+
+
+def test_broken_translation_catalog_refuses_to_start(double, tmp_path):
+    locales = tmp_path / "locales"
+    shutil.copytree(ROOT / "locales", locales)
+    catalog = locales / "es" / "LC_MESSAGES" / "messages.po"
+    lines = catalog.read_text().splitlines(keepends=True)
+    at = lines.index('msgstr "Sobre este bot"\n')
+    lines[at] = 'msgstr ""\n'
+    catalog.write_text("".join(lines))
+
+    result = run_refusing(double, tmp_path, KYR_LOCALES_DIR=str(locales))
+    assert result.returncode != 0
+    # The problem is reported at the message's msgid line (the line before its msgstr).
+    assert re.search(rf"^{re.escape(str(catalog))}:{at}: \S", result.stderr, re.M), result.stderr
+    assert not double.calls_of("getUpdates")
+    assert not double.calls, "the bot talked to Telegram before refusing to start"
