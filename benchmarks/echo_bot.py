@@ -10,9 +10,13 @@ and one MessageHandler that sends the same text back. It reads the same environm
 
 from __future__ import annotations
 
+import html
+import json
 import os
+from pathlib import Path
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 
@@ -21,6 +25,25 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or message.text is None:
         return
     await context.bot.send_message(message.chat_id, message.text)
+
+
+def answer_sized_echo(shape_file: str):
+    """The same echo, but each reply has the size and buttons of a kyr-bot answer (ECHO_SHAPE_FILE):
+    this separates what our matching costs from what sending a bigger message costs the framework."""
+    shape = json.loads(Path(shape_file).read_text(encoding="utf-8"))
+    tail, markup = shape["html"], InlineKeyboardMarkup.de_json(shape["reply_markup"], None)
+    preview = LinkPreviewOptions(is_disabled=True)
+
+    async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or message.text is None:
+            return
+        text = html.escape(message.text, quote=False) + "\n\n" + tail
+        await context.bot.send_message(
+            message.chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=preview, reply_markup=markup
+        )
+
+    return reply
 
 
 def main() -> int:
@@ -34,7 +57,9 @@ def main() -> int:
         .get_updates_read_timeout(40)
         .build()
     )
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+    shape_file = os.environ.get("ECHO_SHAPE_FILE")
+    handler = answer_sized_echo(shape_file) if shape_file else echo
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handler))
     app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0
 

@@ -26,6 +26,8 @@ SIGTERM. The throughput target is reported, not enforced. A benchmark, not a tes
 from __future__ import annotations
 
 import argparse
+import html
+import json
 import math
 import os
 import random
@@ -440,6 +442,15 @@ def run_bot_process(
     return result
 
 
+def answer_shape(kb: KnowledgeBase) -> tuple[str, dict]:
+    """A typical kyr-bot answer (HTML) and its keyboard, for the answer-sized echo run."""
+    from bot.telegram_app import keyboard
+
+    conversation = Conversation(kb, Matcher(kb), MemoryStore(), bot_username=BOT_USERNAME)
+    reply = conversation.answer(kb.entries["detainer-must-honor"], "en")
+    return reply.text, keyboard(reply.buttons).to_dict()
+
+
 # ------------------------------------------------------------------------------------------ report
 def print_run(r: RunResult) -> None:
     lat = [x * 1000 for x in r.latencies]
@@ -524,6 +535,25 @@ def main(argv: list[str] | None = None) -> int:
     echo = run_bot_process("echo bot", ECHO_BOT, plan.questions, plan.order, max_rate="0", expected_of=lambda q: q.text)
     print_run(echo)
 
+    print("\n[2b] echo bot again, each reply the size of a kyr-bot answer with its buttons (ECHO_SHAPE_FILE)")
+    with tempfile.TemporaryDirectory(prefix="kyr-shape-") as shape_dir:
+        shape_file = Path(shape_dir) / "shape.json"
+        tail, markup = answer_shape(kb)
+        shape_file.write_text(json.dumps({"html": tail, "reply_markup": markup}), encoding="utf-8")
+        os.environ["ECHO_SHAPE_FILE"] = str(shape_file)
+        try:
+            sized = run_bot_process(
+                "echo bot (answer-sized)",
+                ECHO_BOT,
+                plan.questions,
+                plan.order,
+                max_rate="0",
+                expected_of=lambda q: html.escape(q.text, quote=False) + "\n\n" + tail,
+            )
+        finally:
+            os.environ.pop("ECHO_SHAPE_FILE", None)
+    print_run(sized)
+
     print(
         f"\n[3/3] kyr-bot, default rate limiter (KYR_MAX_RATE unset = {TELEGRAM_OVERALL_RATE:.0f} messages/s): "
         f"a burst of {n_burst} questions from {n_burst} chats"
@@ -545,7 +575,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = "cleanly (exit 0)" if limited.stopped_cleanly else f"NOT cleanly (exit {limited.exit_code})"
     print(f"  stopped by SIGTERM  {stop}")
 
-    for r in (ours, echo, limited):
+    for r in (ours, echo, sized, limited):
         if r.twice or r.lost:
             failures.append(f"{r.name}: {r.twice} answered twice, {r.lost} lost")
         if not r.stopped_cleanly:
@@ -562,6 +592,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{percentile(ours.latencies, 99) * 1000:.0f} ms, peak RSS {ours.peak_rss or 0:.0f} MiB "
         f"(echo bot {echo.peak_rss or 0:.0f} MiB); answered twice {ours.twice}, lost {ours.lost}; "
         f"burst at the default limit {overall:.1f}/s, lost {limited.lost}"
+    )
+    sized_ratio = ours.throughput / sized.throughput if sized.throughput else float("nan")
+    print(
+        f"          against an echo bot sending answer-sized replies with the same buttons: "
+        f"{ours.throughput:.1f} / {sized.throughput:.1f} = {sized_ratio:.2f} (what matching and composing cost)"
     )
     print(f"          total time {time.monotonic() - started:.0f} s")
     if failures:

@@ -12,6 +12,7 @@ import sys
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from functools import lru_cache, partial
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import (
@@ -33,6 +34,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -58,6 +60,7 @@ INLINE_CACHE_SECONDS = 30
 SEEN_UPDATES = 2048  # how many recent update ids to remember, so a redelivered update is answered once
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 SEND_ATTEMPTS = 4
+CONCURRENT_UPDATES = 8  # conversations handled at the same time (each chat stays in order)
 RETRY_BACKOFF = 0.5  # seconds, times the attempt number
 MAX_RETRY_AFTER = 60.0
 
@@ -344,6 +347,47 @@ class TelegramFrontEnd:
                 log.warning("Could not set the bot's menu or description (%s).", type(exc).__name__)
 
 
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Handles updates from different chats at the same time, and each chat's updates in order.
+
+    With Telegram's real round trip (tens of milliseconds a call), one-at-a-time handling would cap the
+    bot at a few answers a second; this keeps many conversations moving while a person who sends two
+    messages still gets the answers in the order they asked.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = None
+        if isinstance(update, Update):
+            if update.effective_chat is not None:
+                key = update.effective_chat.id
+            elif update.effective_user is not None:
+                key = update.effective_user.id
+        if key is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:
+                del self._waiting[key]
+                del self._locks[key]
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
 def build_application(
     settings: Settings,
     kb: KnowledgeBase,
@@ -360,11 +404,15 @@ def build_application(
         .base_file_url(settings.file_url)
         .post_init(front.post_init)
         .get_updates_read_timeout(40)
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+        .connection_pool_size(CONCURRENT_UPDATES)
     )
     if settings.max_rate > 0:
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=settings.max_rate, overall_time_period=1, max_retries=3)
-        )
+        # Spread the allowance over tenths of a second, so a burst does not send a whole second's worth
+        # at once (Telegram counts roughly per second, and would answer "429 Too Many Requests").
+        period = 0.1 if settings.max_rate >= 10 else 1.0
+        limiter = AIORateLimiter(overall_max_rate=settings.max_rate * period, overall_time_period=period, max_retries=3)
+        builder = builder.rate_limiter(limiter)
     app = builder.build()
     app.bot_data["front"] = front
 

@@ -237,3 +237,18 @@ async def test_html_in_questions_is_never_interpreted(bot, double):
     assert_within_limits(double)
     reply = await bot.say(1102, "</b><script>alert(1)</script>", language_code="en")
     assert "<script>" not in reply.params["text"]
+
+
+async def test_each_chat_in_order_while_other_chats_are_not_kept_waiting(bot, double):
+    kb = knowledge()
+    double.delay_next("sendMessage", 0.6)  # the first reply is slow to reach Telegram
+    questions = ["what is an ice detainer", "what is 287g", "how do i reach the aclu"]
+    for q in questions:
+        double.push_update(double.make_text_message(1201, q, language_code="en"))
+    other = await bot.say(1202, "what is a judicial warrant", language_code="en")
+    # The other chat was answered while the first chat's slow reply was still on its way.
+    first_chat = [c for c in double.calls_of("sendMessage") if c.params["chat_id"] == 1201]
+    assert len(first_chat) <= 1 and "Sources:" in text_of(other)
+    replies = await bot.wait_for("sendMessage", 3, predicate=lambda c: c.params["chat_id"] == 1201)
+    titles = [kb.entries[e].text("en").title for e in ("detainer-basics", "287g-basics", "contact-aclu")]
+    assert [t in text_of(r) for r, t in zip(replies, titles, strict=True)] == [True, True, True]
