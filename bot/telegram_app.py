@@ -60,7 +60,8 @@ INLINE_CACHE_SECONDS = 30
 SEEN_UPDATES = 2048  # how many recent update ids to remember, so a redelivered update is answered once
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 SEND_ATTEMPTS = 4
-CONCURRENT_UPDATES = 8  # conversations handled at the same time (each chat stays in order)
+CONCURRENT_UPDATES = 4  # chats handled at the same time (each chat stays in order): enough to keep
+# Telegram's 30 messages a second busy over a real round trip, few enough to stay cheap
 RETRY_BACKOFF = 0.5  # seconds, times the attempt number
 MAX_RETRY_AFTER = 60.0
 
