@@ -304,21 +304,7 @@ class _Loader:
             if not isinstance(raw, LineDict):
                 self.err(path, data.line_of(key), f"'{key}' must map language codes to lists of words")
                 return {}
-            out: dict[str, frozenset[str]] = {}
-            for lang, words in raw.items():
-                if not isinstance(words, list):
-                    self.err(path, raw.line_of(lang), f"'{key}.{lang}' must be a list of words")
-                    continue
-                bad = [w for w in words if not isinstance(w, str)]
-                if bad:
-                    self.err(
-                        path,
-                        raw.line_of(lang),
-                        f"'{key}.{lang}' has {bad[0]!r}, which is not a word: put it in quotes",
-                    )
-                    continue
-                out[str(lang)] = frozenset(w.strip().lower() for w in words if w.strip())
-            return out
+            return self.word_lists(path, raw, f"{key}.")
 
         def str_map(key: str) -> dict[str, str]:
             raw = data.get(key, LineDict())
@@ -352,19 +338,8 @@ class _Loader:
         everyday_path = self.dir / "everyday_words.yaml"
         if everyday_path.exists():
             raw = self.mapping(everyday_path)
-            for lang, words in (raw or {}).items():
-                if not isinstance(words, list):
-                    self.err(everyday_path, raw.line_of(lang), f"'{lang}' must be a list of words")
-                    continue
-                bad = [w for w in words if not isinstance(w, str)]
-                if bad:
-                    self.err(
-                        everyday_path,
-                        raw.line_of(lang),
-                        f"'{lang}' has {bad[0]!r}, which is not a word: put it in quotes",
-                    )
-                    continue
-                everyday[str(lang)] = frozenset(w.strip().lower() for w in words if w.strip())
+            if raw is not None:
+                everyday = self.word_lists(everyday_path, raw, "")
         return Lexicon(
             everyday=everyday,
             stopwords=words_by_lang("stopwords"),
@@ -373,6 +348,22 @@ class _Loader:
             synonyms=tuple(groups),
             language_hints=words_by_lang("language_hints"),
         )
+
+    def word_lists(self, path: Path, raw: LineDict, label: str) -> dict[str, frozenset[str]]:
+        """``{lang: [word, ...]}`` as folded sets; a non-word item (YAML's yes/no/on/off) is an error."""
+        out: dict[str, frozenset[str]] = {}
+        for lang, words in raw.items():
+            if not isinstance(words, list):
+                self.err(path, raw.line_of(lang), f"'{label}{lang}' must be a list of words")
+                continue
+            bad = [w for w in words if not isinstance(w, str)]
+            if bad:
+                self.err(
+                    path, raw.line_of(lang), f"'{label}{lang}' has {bad[0]!r}, which is not a word: put it in quotes"
+                )
+                continue
+            out[str(lang)] = frozenset(w.strip().lower() for w in words if w.strip())
+        return out
 
     # -- entries/*.yaml
     def entry(self, path: Path, langs: tuple[str, ...], placeholders: set[str]) -> Entry | None:

@@ -18,7 +18,6 @@ import pytest
 
 from bot.compose import render_entry, to_plain
 from bot.i18n import format_day, translator
-from bot.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 KYR_BOT = str(Path(sys.executable).with_name("kyr-bot"))
@@ -38,11 +37,6 @@ CHAT_SCRIPT = "\n".join(
         "what is 287g",  # after quit: must not be answered
     ]
 ) + "\n"
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return load_knowledge(ROOT / "knowledge")
 
 
 @pytest.fixture(scope="module")

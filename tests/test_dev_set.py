@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge import load_knowledge
 from bot.matcher import Matcher
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -25,16 +24,6 @@ DEV_LANGUAGE = 0.98  # questions whose language is detected correctly
 HOLDOUT_TOP1 = 0.80
 HOLDOUT_FALLBACK = 0.85
 HOLDOUT_LANGUAGE = 0.95
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return load_knowledge()
-
-
-@pytest.fixture(scope="module")
-def matcher(kb):
-    return Matcher(kb)
 
 
 def load_set(name: str) -> list[dict]:

@@ -12,20 +12,9 @@ import time
 import pytest
 
 from bot.conversation import Conversation
-from bot.knowledge import load_knowledge
-from bot.matcher import ANSWER_AT, SUGGEST_AT, Matcher, MatchResult
+from bot.matcher import ANSWER_AT, SUGGEST_AT, MatchResult
 from bot.replies import User
 from bot.storage import MemoryStore
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return load_knowledge()
-
-
-@pytest.fixture(scope="module")
-def matcher(kb):
-    return Matcher(kb)
 
 
 def answered(result: MatchResult, expected: set[str]) -> bool:
