@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import logging
 import secrets
 import sys
+import warnings
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from functools import lru_cache, partial
@@ -43,6 +45,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.warnings import PTBDeprecationWarning
 
 from .compose import TELEGRAM_TEXT_LIMIT
 from .conversation import COMMANDS, Conversation, FloodGuard, menu_commands
@@ -129,7 +132,10 @@ async def deliver(call: Callable[[], Awaitable[object]], attempts: int = SEND_AT
             await call()
             return True
         except RetryAfter as exc:
-            wait = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
+            with warnings.catch_warnings():  # PTB 22 warns that retry_after will become a timedelta
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                after = exc.retry_after
+            wait = after.total_seconds() if isinstance(after, dt.timedelta) else float(after)
             log.info("Telegram asked to slow down; retrying in %.1f s.", wait)
             await asyncio.sleep(min(float(wait), MAX_RETRY_AFTER) + 0.05)
         except Forbidden:
