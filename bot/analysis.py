@@ -32,7 +32,7 @@ class Analysis:
 def _allowed_edits(word: str) -> int:
     if len(word) <= 3:
         return 0
-    if len(word) <= 6:
+    if len(word) <= 7:
         return 1
     return 2
 
