@@ -24,6 +24,7 @@ from .storage import MemoryStore, PreferenceStore
 MAX_INLINE_RESULTS = 50
 MAX_CALLBACK_BYTES = 64
 MAX_RELATED_BUTTONS = 3
+FORGET_EVERY = 200  # flood-protection bookkeeping is pruned this often (messages)
 _PAYLOAD = re.compile(r"^([a-z0-9][a-z0-9-]{0,40})_([a-z]{2,3})$")
 
 # Command names, English first then Spanish alias; the alias also hints at the language.
@@ -88,6 +89,7 @@ class FloodGuard:
     def __post_init__(self) -> None:
         self._recent: dict[int, list[float]] = {}
         self._warned: set[int] = set()
+        self._checks = 0
 
     def check(self, user_id: int | None) -> str:
         """'ok', 'warn' (send the note once) or 'drop'."""
@@ -97,8 +99,9 @@ class FloodGuard:
         times = [t for t in self._recent.get(user_id, ()) if now - t < self.window]
         times.append(now)
         self._recent[user_id] = times
-        if len(self._recent) > 10_000:
-            self._forget_idle(now)
+        self._checks += 1
+        if self._checks % FORGET_EVERY == 0:
+            self._forget_idle(now)  # keep nothing about people who have gone quiet
         if len(times) <= self.burst:
             self._warned.discard(user_id)
             return "ok"

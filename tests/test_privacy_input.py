@@ -456,3 +456,14 @@ async def test_a_flooding_user_gets_one_slow_down_note_others_are_unaffected(dou
     assert len(others) == 5 and not [t for t in others if SLOW_DOWN in t]
     assert all("Sources:" in t for t in others)
     assert_all_calls_ok(double)
+
+
+def test_flood_guard_forgets_people_who_went_quiet():
+    now = [0.0]
+    guard = FloodGuard(clock=lambda: now[0])
+    for uid in range(1, 300):
+        guard.check(uid)
+    now[0] = 60.0  # everyone has been quiet for a minute
+    for _ in range(250):
+        guard.check(999_999)
+    assert set(guard._recent) == {999_999}
