@@ -235,7 +235,7 @@ class Conversation:
             return self._stale(lang)
         if verb in ("a", "x"):
             entry = self.kb.entry(arg)
-            if entry is None:
+            if entry is None or not entry.answerable:
                 return self._stale(lang)
             return self.answer(entry, lang, edit=verb == "x")
         if verb == "t":
@@ -303,7 +303,7 @@ class Conversation:
         if payload:
             m = _PAYLOAD.match(payload)
             entry = self.kb.entry(m.group(1)) if m else None
-            if entry is not None and m.group(2) in self.kb.languages:
+            if entry is not None and entry.answerable and m.group(2) in self.kb.languages:
                 return self.answer(entry, m.group(2))
         lang = self.language(user)
         _ = translator(lang).gettext

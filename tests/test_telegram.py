@@ -111,6 +111,8 @@ async def test_deep_link_opens_entry_in_the_named_language(bot):
     assert knowledge().entries["287g-basics"].text("es").title in text_of(reply)
     reply = await bot.say(401, "/start no-such-entry_xx", language_code="en")
     assert "does not open an answer" in text_of(reply)
+    reply = await bot.say(401, "/start other-topics_en", language_code="en")
+    assert "does not open an answer" in text_of(reply)
     reply = await bot.say(401, "/start " + "a" * 300, language_code="en")
     assert "does not open an answer" in text_of(reply)
 
