@@ -276,7 +276,7 @@ class Conversation:
             titled = self._titles.get(clean.casefold())
             result = self.matcher.match(clean, lang_hint=self.language(user))
             lang = titled[1] if titled else self._lang_for_text(user, result)
-            ranked = [eid for eid, _ in self.matcher.rank(clean, limit=MAX_INLINE_RESULTS)]
+            ranked = [alt.id for alt in result.ranking]
             ids = ([titled[0]] if titled else []) + [eid for eid in ranked if not titled or eid != titled[0]]
         out: list[InlineAnswer] = []
         for eid in ids:

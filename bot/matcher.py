@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .analysis import Analysis, Analyzer
 from .knowledge import KnowledgeBase
@@ -28,6 +28,7 @@ ANSWER_AT = 33.0  # answer directly from this score
 SUGGEST_AT = 22.0  # below ANSWER_AT but at least this: "did you mean ...?"
 ALTERNATIVE_RATIO = 0.6  # alternatives must score at least this share of the best
 MAX_ALTERNATIVES = 3
+MAX_RANKING = 50  # inline mode shows at most 50 results
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class MatchResult:
     score: float
     alternatives: tuple[Alternative, ...]
     unsupported_id: str | None = None
+    ranking: tuple[Alternative, ...] = ()  # answerable entries worth showing, best first (inline mode)
 
     def as_json(self) -> dict:
         return {
@@ -163,11 +165,6 @@ class Matcher:
             out[idx] = 100 * (PHRASE_SHARE * best_phrase.get(idx, 0.0) * coverage + (1 - PHRASE_SHARE) * coverage)
         return out
 
-    def rank(self, query: str, limit: int = 10) -> list[tuple[str, float]]:
-        """Answerable entries best first, with their scores (for inline mode)."""
-        ranked = sorted(self.scores(self.analyzer.analyze(query)).items(), key=lambda kv: kv[1], reverse=True)
-        return [(self.entry_ids[i], s) for i, s in ranked if self.answerable[i] and s >= SUGGEST_AT][:limit]
-
     def match(self, query: str, lang_hint: str | None = None) -> MatchResult:
         analysis = self.analyzer.analyze(query)
         guess = self.languages.detect(list(analysis.words), query)
@@ -175,7 +172,10 @@ class Matcher:
         if not confident and lang_hint in self.kb.languages:
             lang = lang_hint
         ranked = sorted(self.scores(analysis).items(), key=lambda kv: kv[1], reverse=True)
-        return self._decide(query, lang, confident, ranked)
+        ranking = tuple(
+            Alternative(self.entry_ids[i], s) for i, s in ranked[:MAX_RANKING] if self.answerable[i] and s >= SUGGEST_AT
+        )
+        return replace(self._decide(query, lang, confident, ranked), ranking=ranking)
 
     def detect_language(self, query: str) -> LanguageGuess:
         return self.languages.detect(list(self.analyzer.analyze(query).words), query)

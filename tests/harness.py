@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -76,10 +75,10 @@ class BotHarness:
     async def wait_for(
         self, method: str, count: int = 1, timeout: float = 10, predicate: Callable[[Call], bool] | None = None
     ) -> list[Call]:
-        return await asyncio.to_thread(self.double.wait_for, method, count, timeout, predicate)
+        return await self.double.async_wait_for(method, count, timeout, predicate)
 
     async def idle(self, quiet: float = 0.3) -> None:
-        await asyncio.to_thread(self.double.wait_idle, quiet, 15)
+        await self.double.async_wait_idle(quiet, 15)
 
     async def exchange(self, update: dict, method: str = "sendMessage", timeout: float = 10) -> Call:
         """Push an update and return the first ``method`` call it causes."""
