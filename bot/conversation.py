@@ -3,7 +3,8 @@ chat call this; nothing here knows about Telegram.
 
 Callback data (at most 64 bytes) is ``<verb>:<arg>:<lang>``:
 ``a`` answer as a new message, ``x`` answer edited in place (other language), ``t`` topic group
-(empty arg: the topic menu), ``e`` emergency screen (empty arg: the emergency menu), ``L`` set language.
+(empty arg: the topic menu), ``e`` emergency screen (empty arg: the emergency menu), ``E`` emergency
+screen edited in place (other language), ``L`` set language.
 """
 
 from __future__ import annotations
@@ -243,13 +244,13 @@ class Conversation:
                 return self.topic_menu(lang, edit=True)
             group = next((g for g in self.kb.topics if g.id == arg), None)
             return self.topic_group(group, lang) if group else self._stale(lang)
-        if verb == "e":
+        if verb in ("e", "E"):
             if not arg:
                 return self.emergency_menu(lang, edit=True)
             entry = self.kb.entry(arg)
             if entry is None or arg not in self.kb.emergency:
                 return self._stale(lang)
-            return self.emergency_screen(entry, lang)
+            return self.emergency_screen(entry, lang, edit=verb == "E")
         if verb == "L":
             return self.set_language(user, lang)
         return self._stale(self.language(user))
@@ -369,7 +370,7 @@ class Conversation:
         text = esc(_("What is happening? Choose one. Stay calm, do not run and do not lie."))
         return Reply(text, lang, tuple(rows), edit=edit)
 
-    def emergency_screen(self, entry: Entry, lang: str) -> Reply:
+    def emergency_screen(self, entry: Entry, lang: str, edit: bool = False) -> Reply:
         """An emergency answer that ends with the English statement to show an officer."""
         _ = translator(lang).gettext
         text = entry.text(lang)
@@ -382,7 +383,8 @@ class Conversation:
             parts.append(
                 "<b>" + esc(_("To show or read to an officer (in English):")) + "</b>\n" + esc(entry.officer_statement)
             )
-        return Reply(compose.fit("\n\n".join(parts)), lang, self._answer_buttons(entry, lang))
+        buttons = self._answer_buttons(entry, lang, switch="E")
+        return Reply(compose.fit("\n\n".join(parts)), lang, buttons, edit=edit)
 
     def language_menu(self, lang: str) -> Reply:
         _ = translator(lang).gettext
@@ -482,10 +484,11 @@ class Conversation:
         _ = translator(lang).gettext
         return ((Button(_("Open in the bot"), url=compose.deep_link(self.bot_username, entry.id, lang)),),)
 
-    def _answer_buttons(self, entry: Entry, lang: str) -> tuple[tuple[Button, ...], ...]:
+    def _answer_buttons(self, entry: Entry, lang: str, switch: str = "x") -> tuple[tuple[Button, ...], ...]:
+        """Other language (``switch`` verb: edit in place), Share, related topics, Topics."""
         _ = translator(lang).gettext
         first: list[Button] = [
-            Button(translator(other).gettext("English"), data=f"x:{entry.id}:{other}")
+            Button(translator(other).gettext("English"), data=f"{switch}:{entry.id}:{other}")
             for other in self.kb.languages
             if other != lang
         ]

@@ -196,6 +196,10 @@ async def test_topics_browse_and_emergency_screens(bot):
     statement = knowledge().entries["arrested-by-ice"].officer_statement
     assert text.rstrip().endswith(statement.strip()[-40:])
 
+    other = await bot.press(802, screen, button(screen, "Español")["callback_data"], "editMessageText")
+    assert "(en inglés)" in text_of(other)  # the Spanish screen, still ending with the English statement
+    assert text_of(other).rstrip().endswith(statement.strip()[-40:])
+
     screen = await bot.press(803, emergency, "e:stopped-public:es", "sendMessage")
     assert "(en inglés)" in text_of(screen)
     assert text_of(screen).rstrip().endswith(knowledge().entries["stopped-public"].officer_statement.strip()[-40:])
