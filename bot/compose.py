@@ -45,17 +45,23 @@ def disclaimer(lang: str) -> str:
     return _("This is general information, not legal advice.")
 
 
-def render_entry(kb: KnowledgeBase, entry: Entry, lang: str, bot_username: str | None = None) -> str:
-    """The full, self-contained answer for an entry, as Telegram HTML."""
+def render_entry(
+    kb: KnowledgeBase, entry: Entry, lang: str, bot_username: str | None = None, statement_last: bool = False
+) -> str:
+    """The full, self-contained answer for an entry, as Telegram HTML. ``statement_last`` puts the English
+    statement for an officer at the very end (the /emergency screens), not after the answer."""
     _ = translator(lang).gettext
     text = entry.text(lang)
     body = esc(fill(kb, text.answer, lang))
     if entry.kind == "smalltalk":
         return body
     parts = [f"<b>{esc(text.title)}</b>", body]
+    statement = ""
     if entry.officer_statement:
         label = _("To show or read to an officer (in English):")
-        parts.append(f"<b>{esc(label)}</b>\n<i>{esc(entry.officer_statement)}</i>")
+        statement = f"<b>{esc(label)}</b>\n<i>{esc(entry.officer_statement)}</i>"
+        if not statement_last:
+            parts.append(statement)
     if entry.sources:
         label = _("Sources:")
         lines = [f"<b>{esc(label)}</b>"]
@@ -69,6 +75,8 @@ def render_entry(kb: KnowledgeBase, entry: Entry, lang: str, bot_username: str |
     if bot_username:
         tail.append(esc(_("More answers: {link}").format(link=deep_link(bot_username, entry.id, lang))))
     parts.append("\n".join(tail))
+    if statement and statement_last:
+        parts.append(statement)
     return fit("\n\n".join(parts))
 
 

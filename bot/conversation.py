@@ -372,19 +372,8 @@ class Conversation:
 
     def emergency_screen(self, entry: Entry, lang: str, edit: bool = False) -> Reply:
         """An emergency answer that ends with the English statement to show an officer."""
-        _ = translator(lang).gettext
-        text = entry.text(lang)
-        parts = [
-            f"<b>{esc(text.title)}</b>",
-            esc(compose.fill(self.kb, text.answer, lang)),
-            compose.contact_block(self.kb, lang) + "\n<i>" + esc(compose.disclaimer(lang)) + "</i>",
-        ]
-        if entry.officer_statement:
-            parts.append(
-                "<b>" + esc(_("To show or read to an officer (in English):")) + "</b>\n" + esc(entry.officer_statement)
-            )
-        buttons = self._answer_buttons(entry, lang, switch="E")
-        return Reply(compose.fit("\n\n".join(parts)), lang, buttons, edit=edit)
+        text = compose.render_entry(self.kb, entry, lang, self.bot_username, statement_last=True)
+        return Reply(text, lang, self._answer_buttons(entry, lang, switch="E"), edit=edit)
 
     def language_menu(self, lang: str) -> Reply:
         _ = translator(lang).gettext
