@@ -79,6 +79,7 @@ class Matcher:
         self.languages = LanguageDetector(kb)
         self.entry_ids: list[str] = list(kb.entries)
         self.answerable = [kb.entries[i].answerable for i in self.entry_ids]
+        self.smalltalk = [kb.entries[i].kind == "smalltalk" for i in self.entry_ids]
         n = len(self.entry_ids)
         phrasing_terms: list[tuple[int, frozenset[str]]] = []
         term_counts: list[dict[str, int]] = [defaultdict(int) for _ in range(n)]
@@ -113,6 +114,11 @@ class Matcher:
             for t in phr.terms:
                 self.postings[t].append(pid)
         # Flat lists for the hot loop in scores().
+        # "Hola, ¿qué es un detainer?": greeting words only count when nothing else in the message does.
+        small = {t for p in self.phrasings if self.smalltalk[p.entry] for t in p.terms}
+        topic = {t for p in self.phrasings if not self.smalltalk[p.entry] for t in p.terms}
+        self.topic_terms = frozenset(topic - small)  # words that only questions use
+        self.smalltalk_terms = frozenset(small - topic)  # words that only greetings and thanks use
         self._phrase_entry = [p.entry for p in self.phrasings]
         self._phrase_inverse = [1.0 / p.weight if p.weight else 0.0 for p in self.phrasings]
         # How strongly each term belongs to each entry: the share of its phrasings that use it, so that
@@ -136,6 +142,9 @@ class Matcher:
     def scores(self, analysis: Analysis) -> dict[int, float]:
         """Score (0-100) of every entry that shares at least one term with the query."""
         terms = analysis.terms
+        about_topic = any(t in self.topic_terms for t in terms)
+        if about_topic:
+            terms = tuple(t for t in terms if t not in self.smalltalk_terms)
         if not terms:
             return {}
         weights = {t: self.weight(t) for t in terms}
@@ -161,6 +170,8 @@ class Matcher:
                 covered[idx] += w * strength
         out: dict[int, float] = {}
         for idx, mass in covered.items():
+            if about_topic and self.smalltalk[idx]:
+                continue
             coverage = min(1.0, mass / scale)
             out[idx] = 100 * (PHRASE_SHARE * best_phrase.get(idx, 0.0) * coverage + (1 - PHRASE_SHARE) * coverage)
         return out

@@ -336,3 +336,18 @@ def test_answer_or_did_you_mean_follows_the_score(matcher, query):
         assert result.alternatives[0].score == result.score
     else:
         assert result.score < SUGGEST_AT
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("hola, que es un detainer", "detainer-basics"),
+        ("buenas tardes, la migra esta en mi puerta que hago", "ice-at-door"),
+        ("thanks! how do I contact the aclu", "contact-aclu"),
+        ("hi", "greeting"),
+        ("muchas gracias", "thanks"),
+        ("thanks a lot", "thanks"),
+    ],
+)
+def test_greetings_do_not_swallow_the_question(matcher, query, expected):
+    assert matcher.match(query).entry_id == expected
