@@ -157,8 +157,10 @@ class Conversation:
             or self.kb.default_language
         )
 
-    def _lang_for_text(self, user: User, result: MatchResult) -> str:
-        return result.lang if result.lang_confident else self.language(user)
+    @staticmethod
+    def _text_language(result: MatchResult, usual: str) -> str:
+        """A question clearly written in one language is answered in it; otherwise the user's usual one."""
+        return result.lang if result.lang_confident else usual
 
     # ------------------------------------------------------------------ entry points
     def flood_gate(self, user: User) -> Reply | None:
@@ -190,7 +192,7 @@ class Conversation:
             return self._fallback(lang, empty=True)
         usual = self.language(user)
         result = self.matcher.match(clean, lang_hint=usual)
-        return self.reply_to_match(result, result.lang if result.lang_confident else usual)
+        return self.reply_to_match(result, self._text_language(result, usual))
 
     def ask(self, text: str, lang: str | None = None) -> Reply:
         """One question, one answer (the ``kyr-bot ask`` command)."""
@@ -275,8 +277,9 @@ class Conversation:
             ids = [eid for group in self.kb.topics for eid in group.entry_ids]
         else:
             titled = self._titles.get(clean.casefold())
-            result = self.matcher.match(clean, lang_hint=self.language(user))
-            lang = titled[1] if titled else self._lang_for_text(user, result)
+            usual = self.language(user)
+            result = self.matcher.match(clean, lang_hint=usual)
+            lang = titled[1] if titled else self._text_language(result, usual)
             ranked = [alt.id for alt in result.ranking]
             ids = ([titled[0]] if titled else []) + [eid for eid in ranked if not titled or eid != titled[0]]
         out: list[InlineAnswer] = []

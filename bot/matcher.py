@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from .analysis import Analysis, Analyzer
 from .knowledge import KnowledgeBase
-from .language import LanguageDetector, LanguageGuess
+from .language import LanguageDetector
 
 ANSWER_WEIGHT = 0.5  # a term found only in an entry's answer counts this much
 UNKNOWN_WEIGHT = 0.7  # a word the knowledge base never uses, relative to the rarest known term
@@ -113,12 +113,12 @@ class Matcher:
         for pid, phr in enumerate(self.phrasings):
             for t in phr.terms:
                 self.postings[t].append(pid)
-        # Flat lists for the hot loop in scores().
         # "Hola, ¿qué es un detainer?": greeting words only count when nothing else in the message does.
         small = {t for p in self.phrasings if self.smalltalk[p.entry] for t in p.terms}
         topic = {t for p in self.phrasings if not self.smalltalk[p.entry] for t in p.terms}
         self.topic_terms = frozenset(topic - small)  # words that only questions use
         self.smalltalk_terms = frozenset(small - topic)  # words that only greetings and thanks use
+        # Flat lists for the hot loop in scores().
         self._phrase_entry = [p.entry for p in self.phrasings]
         self._phrase_inverse = [1.0 / p.weight if p.weight else 0.0 for p in self.phrasings]
         # How strongly each term belongs to each entry: the share of its phrasings that use it, so that
@@ -187,9 +187,6 @@ class Matcher:
             Alternative(self.entry_ids[i], s) for i, s in ranked[:MAX_RANKING] if self.answerable[i] and s >= SUGGEST_AT
         )
         return replace(self._decide(query, lang, confident, ranked), ranking=ranking)
-
-    def detect_language(self, query: str) -> LanguageGuess:
-        return self.languages.detect(list(self.analyzer.analyze(query).words), query)
 
     def _decide(self, query: str, lang: str, confident: bool, ranked: list[tuple[int, float]]) -> MatchResult:
         if not ranked:

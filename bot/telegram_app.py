@@ -199,22 +199,21 @@ class TelegramFrontEnd:
             )
             if not sent:
                 return
-        if reply.language_changed and update.effective_user:
-            await self.update_chat_menu(context, chat.id, reply.lang)
-        if reply.forget_user:
-            try:
-                await context.bot.delete_my_commands(scope=BotCommandScopeChat(chat.id))
-            except TelegramError as exc:
-                log.warning("Could not reset a chat's command menu (%s).", type(exc).__name__)
+        await self.update_chat_menu(context, chat.id, reply)
 
-    async def update_chat_menu(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: str) -> None:
+    async def update_chat_menu(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
+        """After a language switch, that chat's command menu speaks the new language; after /delete,
+        the chat-specific menu is dropped too."""
         try:
-            await context.bot.set_my_commands(
-                [BotCommand(name, desc) for name, desc in menu_commands(lang)],
-                scope=BotCommandScopeChat(chat_id),
-            )
+            if reply.language_changed:
+                await context.bot.set_my_commands(
+                    [BotCommand(name, desc) for name, desc in menu_commands(reply.lang)],
+                    scope=BotCommandScopeChat(chat_id),
+                )
+            if reply.forget_user:
+                await context.bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
         except TelegramError as exc:
-            log.warning("Could not set a chat's command menu (%s).", type(exc).__name__)
+            log.warning("Could not update a chat's command menu (%s).", type(exc).__name__)
 
     # -------------------------------------------------------------- handlers
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -285,8 +284,7 @@ class TelegramFrontEnd:
                     link_preview_options=NO_PREVIEW,
                     reply_markup=keyboard(reply.buttons),
                 )
-                if reply.language_changed:
-                    await self.update_chat_menu(context, message.chat.id, reply.lang)
+                await self.update_chat_menu(context, message.chat.id, reply)
                 return
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
