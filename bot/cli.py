@@ -7,14 +7,17 @@ import json
 import sys
 from collections.abc import Sequence
 
+import os
+
 from .compose import render_entry, to_plain
-from .i18n import check_catalogs
+from .config import Config, ConfigError
+from .i18n import check_catalogs, use_locales_dir
 from .knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 
 
-def _load_or_exit() -> KnowledgeBase:
+def _load_or_exit(config: Config) -> KnowledgeBase:
     try:
-        return load_knowledge()
+        return load_knowledge(config.knowledge_dir, operator=config.operator)
     except KnowledgeError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -34,7 +37,7 @@ def _check_lang(kb: KnowledgeBase, lang: str | None) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     from .conversation import Conversation
 
-    kb = _load_or_exit()
+    kb = _load_or_exit(args.config)
     _check_lang(kb, args.lang)
     conv = Conversation.from_knowledge(kb)
     reply = conv.ask(args.question, lang=args.lang)
@@ -45,7 +48,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_match(args: argparse.Namespace) -> int:
     from .matcher import Matcher
 
-    kb = _load_or_exit()
+    kb = _load_or_exit(args.config)
     matcher = Matcher(kb)
     for line in sys.stdin:
         query = line.rstrip("\r\n")
@@ -64,12 +67,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems = []
     kb = None
     try:
-        kb = load_knowledge()
+        kb = load_knowledge(args.config.knowledge_dir, operator=args.config.operator)
     except KnowledgeError as exc:
         problems.extend(exc.problems)
     languages = kb.languages if kb else ("en", "es")
     problems.extend(check_catalogs(languages))
-    for warning in kb.warnings if kb else ():
+    warnings = list(kb.warnings) if kb else []
+    if kb is not None and not args.no_reading_level:
+        from .knowledge.readability import reading_level_warnings
+
+        warnings += reading_level_warnings(kb)
+    for warning in warnings:
         print(f"{warning} (warning)", file=sys.stderr)
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -81,7 +89,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    kb = _load_or_exit()
+    kb = _load_or_exit(args.config)
     entries = []
     for entry in kb.entries.values():
         entries.append(
@@ -111,15 +119,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     from .console import run_console
 
-    kb = _load_or_exit()
+    kb = _load_or_exit(args.config)
     _check_lang(kb, args.lang)
-    return run_console(kb, lang=args.lang)
+    return run_console(kb, lang=args.lang, system_language=args.config.system_language)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .telegram_app import run_bot
+    from .telegram import run_bot
 
-    return run_bot(args)
+    return run_bot(args, args.config)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_match)
 
     p = sub.add_parser("check", help="validate the knowledge base and translation catalogs")
+    p.add_argument("--no-reading-level", action="store_true", help="skip the reading-level warnings (faster)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("export", help="the whole knowledge base as JSON")
@@ -159,6 +168,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.reconfigure(encoding="utf-8", errors="replace")
         sys.stdin.reconfigure(encoding="utf-8", errors="replace")
     args = build_parser().parse_args(argv)
+    try:
+        args.config = Config.from_env(os.environ, need_token=args.command == "run")
+    except ConfigError as exc:
+        print(f"kyr-bot: {exc}", file=sys.stderr)
+        return 2
+    use_locales_dir(args.config.locales_dir)
     return int(args.func(args) or 0)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import TextIO
 
@@ -17,19 +16,13 @@ CONSOLE_USER_ID = 0
 QUIT_WORDS = {"/quit", "/exit", "quit", "exit", "/salir", "salir"}
 
 
-def _system_language() -> str | None:
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var)
-        if value and value not in ("C", "POSIX") and not value.startswith("C."):
-            return value.split(".")[0]
-    return None
-
-
 class ConsoleChat:
-    def __init__(self, conversation: Conversation, out: TextIO, lang: str | None = None) -> None:
+    def __init__(
+        self, conversation: Conversation, out: TextIO, lang: str | None = None, system_language: str | None = None
+    ) -> None:
         self.conversation = conversation
         self.out = out
-        self.user = User(CONSOLE_USER_ID, lang or _system_language())
+        self.user = User(CONSOLE_USER_ID, lang or system_language)
         if lang:
             conversation.store.set_language(CONSOLE_USER_ID, lang)
         self.buttons: list[Button] = []
@@ -97,9 +90,14 @@ class ConsoleChat:
 
 
 def run_console(
-    kb: KnowledgeBase, lang: str | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None
+    kb: KnowledgeBase,
+    lang: str | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    system_language: str | None = None,
 ) -> int:
+    """Chat in the terminal until end of input or a quit word; returns the exit status (0)."""
     conversation = Conversation.from_knowledge(kb, MemoryStore())
-    chat = ConsoleChat(conversation, stdout or sys.stdout, lang)
+    chat = ConsoleChat(conversation, stdout or sys.stdout, lang, system_language)
     stdin = stdin or sys.stdin
     return chat.run(stdin, interactive=stdin.isatty())

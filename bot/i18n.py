@@ -9,27 +9,36 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import io
-import os
 from functools import cache
 from pathlib import Path
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 
+from . import resources
 from .yamlfile import Problem
 
 DOMAIN = "messages"
 
 
+_locales_dir: Path | None = None
+
+
+def use_locales_dir(directory: Path | None) -> None:
+    """Read catalogs from ``directory`` from now on (the configuration's ``KYR_LOCALES_DIR``);
+    None: the bundled catalogs."""
+    global _locales_dir
+    _locales_dir = directory.resolve() if directory else None
+
+
 def default_locales_dir() -> Path:
-    env = os.environ.get("KYR_LOCALES_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parent.parent / "locales"
+    """The catalogs in use: the configured folder, else the bundled one."""
+    return _locales_dir or resources.locales_dir()
 
 
 def catalog_path(lang: str, directory: Path | None = None) -> Path:
+    """``<directory>/<lang>/LC_MESSAGES/messages.po``."""
     return (directory or default_locales_dir()) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
@@ -49,15 +58,15 @@ def _translations(lang: str, directory: Path) -> gettext.NullTranslations:
 def translator(lang: str, directory: Path | None = None) -> gettext.NullTranslations:
     """The gettext translations for ``lang`` (falls back to the English msgids)."""
     if directory is None:
-        return _default_translations(lang, os.environ.get("KYR_LOCALES_DIR"))
+        return _configured(lang, _locales_dir)
     return _translations(lang, directory.resolve())
 
 
 @cache
-def _default_translations(lang: str, env_dir: str | None) -> gettext.NullTranslations:
-    # Keyed by the environment setting so that changing KYR_LOCALES_DIR is still seen; the path is
-    # resolved once per language, not on every string (this runs several times per reply).
-    return _translations(lang, default_locales_dir().resolve())
+def _configured(lang: str, configured: Path | None) -> gettext.NullTranslations:
+    # Keyed by the configured folder so a change is seen; the path is resolved once per language, not
+    # on every string (this runs several times per reply).
+    return _translations(lang, (configured or resources.locales_dir()).resolve())
 
 
 @cache
@@ -67,6 +76,18 @@ def format_day(day: dt.date, lang: str) -> str:
         return format_date(day, format="long", locale=lang)
     except (ValueError, LookupError):
         return day.isoformat()
+
+
+@cache
+def format_as_of(day: dt.date, precision: str, lang: str) -> str:
+    """A date as an "as of" phrase needs it: 'October 2021' / 'octubre de 2021' (``precision`` 'month'
+    or 'day'), or just '2021' (``precision`` 'year')."""
+    if precision == "year":
+        return str(day.year)
+    try:
+        return format_skeleton("yMMMM", day, locale=lang)
+    except (ValueError, LookupError):
+        return f"{day.year}-{day.month:02d}"
 
 
 def check_catalogs(languages: tuple[str, ...], directory: Path | None = None) -> list[Problem]:

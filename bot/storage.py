@@ -8,7 +8,6 @@ corrupt file aside for inspection and carries on (in memory if it must).
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -18,14 +17,6 @@ from typing import Protocol
 log = logging.getLogger(__name__)
 
 DB_NAME = "kyr-bot.sqlite3"
-
-
-def default_data_dir() -> Path:
-    env = os.environ.get("KYR_DATA_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "kyr-bot"
 
 
 class PreferenceStore(Protocol):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DEFAULT_API_URL, Settings, SettingsError
+from bot.config import DEFAULT_API_URL, Config, ConfigError
 
 TOKEN = "123456:ABCdefGhIJKlmnoPQRstuVWXyz012345678"
 
@@ -26,12 +26,12 @@ def test_missing_token_is_one_clear_line_from_the_real_command(tmp_path):
 
 
 def test_defaults_and_self_hosted_api_url(tmp_path):
-    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "KYR_DATA_DIR": str(tmp_path)})
-    assert settings.api_url == DEFAULT_API_URL and settings.max_rate == 30 and settings.data_dir == tmp_path
-    local = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": "http://127.0.0.1:8081/bot"})
+    config = Config.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "KYR_DATA_DIR": str(tmp_path)})
+    assert config.api_url == DEFAULT_API_URL and config.max_rate == 30 and config.data_dir == tmp_path
+    local = Config.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": "http://127.0.0.1:8081/bot"})
     assert local.api_url == "http://127.0.0.1:8081/bot"
     assert local.file_url == "http://127.0.0.1:8081/file/bot"
-    assert Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "KYR_MAX_RATE": "0"}).max_rate == 0
+    assert Config.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "KYR_MAX_RATE": "0"}).max_rate == 0
 
 
 @pytest.mark.parametrize(
@@ -44,6 +44,6 @@ def test_defaults_and_self_hosted_api_url(tmp_path):
     ],
 )
 def test_bad_settings_are_named(env, words):
-    with pytest.raises(SettingsError, match=words) as info:
-        Settings.from_env(env)
+    with pytest.raises(ConfigError, match=words) as info:
+        Config.from_env(env)
     assert TOKEN not in str(info.value)

@@ -1,0 +1,125 @@
+"""The bot's configuration, read from the environment once (every ``KYR_*`` and ``TELEGRAM_*``
+variable; the README's settings table lists them). Nothing else in the bot reads ``os.environ``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import resources
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+TELEGRAM_OVERALL_RATE = 30.0  # messages a second Telegram allows a bot overall (Bot API FAQ)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message is one line for the operator, never the token."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the operator can set. ``max_rate`` is messages a second (0: no limiter)."""
+
+    token: str = field(default="", repr=False)
+    api_url: str = DEFAULT_API_URL
+    data_dir: Path = Path(".")
+    max_rate: float = TELEGRAM_OVERALL_RATE
+    webhook_secret: str | None = field(default=None, repr=False)
+    operator: str | None = None
+    knowledge_dir: Path = field(default_factory=resources.knowledge_dir)
+    locales_dir: Path = field(default_factory=resources.locales_dir)
+    log_level: str = "INFO"
+    system_language: str | None = None  # from LC_ALL / LC_MESSAGES / LANG, for the console chat
+
+    @property
+    def file_url(self) -> str:
+        """Bot API file URL that goes with ``api_url`` ('.../bot' -> '.../file/bot')."""
+        base = self.api_url.rstrip("/")
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        return base + "/file/bot"
+
+    @property
+    def log_level_number(self) -> int:
+        """``log_level`` as a :mod:`logging` number."""
+        return int(getattr(logging, self.log_level))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], need_token: bool = True) -> Config:
+        """Read the settings from ``env`` (pass ``os.environ``); only ``env`` is read.
+
+        ``need_token``: ``kyr-bot run`` needs a valid token (``TELEGRAM_BOT_TOKEN``, or a file named by
+        ``TELEGRAM_BOT_TOKEN_FILE``); other commands ignore it. Raises ConfigError naming the variable.
+        """
+        token = _token(env) if need_token else ""
+        api_url = env.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL
+        if not api_url.startswith(("http://", "https://")):
+            raise ConfigError("TELEGRAM_API_URL must start with http:// or https:// (e.g. http://127.0.0.1:8081/bot)")
+        raw_rate = env.get("KYR_MAX_RATE", "").strip()
+        try:
+            max_rate = float(raw_rate) if raw_rate else TELEGRAM_OVERALL_RATE
+        except ValueError:
+            raise ConfigError(f"KYR_MAX_RATE must be a number of messages a second, not {raw_rate!r}") from None
+        if max_rate < 0:
+            raise ConfigError("KYR_MAX_RATE cannot be negative (0 turns the limiter off)")
+        level = env.get("KYR_LOG_LEVEL", "").strip().upper() or "INFO"
+        if level not in LOG_LEVELS:
+            raise ConfigError(f"KYR_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
+        return cls(
+            token=token,
+            api_url=api_url,
+            data_dir=_data_dir(env),
+            max_rate=max_rate,
+            webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
+            operator=env.get("KYR_OPERATOR", "").strip() or None,
+            knowledge_dir=_path(env, "KYR_KNOWLEDGE_DIR") or resources.knowledge_dir(),
+            locales_dir=_path(env, "KYR_LOCALES_DIR") or resources.locales_dir(),
+            log_level=level,
+            system_language=_system_language(env),
+        )
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(name, "").strip()
+    return Path(value) if value else None
+
+
+def _data_dir(env: Mapping[str, str]) -> Path:
+    explicit = _path(env, "KYR_DATA_DIR")
+    if explicit:
+        return explicit
+    base = _path(env, "XDG_DATA_HOME") or (_path(env, "HOME") or Path.home()) / ".local" / "share"
+    return base / "kyr-bot"
+
+
+def _token(env: Mapping[str, str]) -> str:
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+    token_file = env.get("TELEGRAM_BOT_TOKEN_FILE", "").strip()
+    if not token and token_file:
+        try:
+            token = Path(token_file).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or type(exc).__name__
+            raise ConfigError(f"TELEGRAM_BOT_TOKEN_FILE {token_file} cannot be read ({reason})") from None
+        if not token:
+            raise ConfigError(f"TELEGRAM_BOT_TOKEN_FILE {token_file} is empty")
+    if not token:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and export TELEGRAM_BOT_TOKEN=... "
+            "or name a file holding it in TELEGRAM_BOT_TOKEN_FILE "
+            "(to try the bot without Telegram, run: kyr-bot chat)"
+        )
+    if any(c.isspace() for c in token) or ":" not in token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (expected digits:letters).")
+    return token
+
+
+def _system_language(env: Mapping[str, str]) -> str | None:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var)
+        if value and value not in ("C", "POSIX") and not value.startswith("C."):
+            return value.split(".")[0]
+    return None

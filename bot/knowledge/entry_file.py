@@ -1,0 +1,118 @@
+"""Validating one ``entries/<id>.yaml`` file into an Entry."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..yamlfile import LineDict, LineList
+from .checks import Checker, is_text
+from .model import ANSWER_KINDS, Entry, LocalizedText
+
+MAX_ANSWER_CHARS = 900
+MIN_QUESTIONS = 8
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+ENTRY_KEYS = ("id", "kind", "reviewed", "related", "sources", "officer_statement", "legal_review")
+
+
+def read_entry(
+    chk: Checker, path: Path, langs: tuple[str, ...], placeholders: set[str], related_lines: dict[str, int]
+) -> Entry | None:
+    """The entry in ``path``, or None when it has problems (each recorded in ``chk``). The line of its
+    'related' list is kept in ``related_lines`` for :func:`check_related`."""
+    data = chk.mapping(path)
+    if data is None:
+        return None
+    before = len(chk.problems)
+    eid = data.get("id")
+    if not isinstance(eid, str) or not ID_PATTERN.match(eid):
+        chk.err(path, data.line_of("id"), "'id' must be lowercase letters, digits and dashes")
+        return None
+    if eid != path.stem:
+        chk.err(path, data.line_of("id"), f"id {eid!r} does not match the file name {path.name!r}")
+    known = {*ENTRY_KEYS, *langs}
+    for key in data:
+        if key not in known:
+            chk.err(path, data.line_of(key), f"unknown key {key!r} (a typo, or a language not in settings.yaml?)")
+    kind = data.get("kind", "answer")
+    if kind not in ANSWER_KINDS:
+        chk.err(path, data.line_of("kind"), f"'kind' must be one of {', '.join(ANSWER_KINDS)}")
+    reviewed = chk.review_date(path, data)
+    related_lines[eid] = data.line_of("related")
+    related = data.get("related", LineList())
+    if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
+        chk.err(path, data.line_of("related"), "'related' must be a list of entry ids")
+        related = LineList()
+    sources = chk.sources(path, data, required=kind == "answer")
+    texts: dict[str, LocalizedText] = {}
+    for lang in langs:
+        block = data.get(lang)
+        if not isinstance(block, LineDict):
+            line = data.line_of(lang) if lang in data else data.line
+            chk.err(path, line, f"entry {eid!r} has no {lang!r} block (title, questions, answer)")
+            continue
+        text = _localized(chk, path, block, lang, placeholders)
+        if text:
+            texts[lang] = text
+    statement = data.get("officer_statement")
+    if statement is not None and not is_text(statement):
+        chk.err(path, data.line_of("officer_statement"), "'officer_statement' must be non-empty text")
+        statement = None
+    review = chk.legal_review(path, data)
+    if len(chk.problems) > before or reviewed is None:
+        return None
+    return Entry(
+        id=eid,
+        kind=str(kind),
+        reviewed=reviewed,
+        related=tuple(related),
+        sources=sources,
+        texts=texts,
+        officer_statement=statement.strip() if statement else None,
+        legal_review=review,
+    )
+
+
+def check_related(chk: Checker, paths: list[Path], entries: dict[str, Entry], related_lines: dict[str, int]) -> None:
+    """Every related id names another existing entry."""
+    for path in paths:
+        entry = entries.get(path.stem)
+        if entry is None:
+            continue
+        line = related_lines.get(entry.id, 1)
+        for rid in entry.related:
+            if rid not in entries and not (path.parent / f"{rid}.yaml").exists():
+                chk.err(path, line, f"related id {rid!r} does not exist")
+            elif rid == entry.id:
+                chk.err(path, line, "an entry cannot be related to itself")
+
+
+def _localized(chk: Checker, path: Path, block: LineDict, lang: str, placeholders: set[str]) -> LocalizedText | None:
+    ok = True
+    for key in ("title", "answer"):
+        if not is_text(block.get(key)):
+            chk.err(path, block.line_of(key), f"{lang}.{key} is missing or empty")
+            ok = False
+    questions = block.get("questions")
+    if not isinstance(questions, LineList):
+        chk.err(path, block.line_of("questions"), f"{lang}.questions must be a list")
+        return None
+    for i, q in enumerate(questions):
+        if not is_text(q):
+            chk.err(path, questions.line_of(i), f"{lang}.questions has an empty or non-text item")
+            ok = False
+    if len(questions) < MIN_QUESTIONS:
+        chk.err(
+            path,
+            block.line_of("questions"),
+            f"{lang}.questions has {len(questions)} phrasings; at least {MIN_QUESTIONS} are needed",
+        )
+        ok = False
+    if not ok:
+        return None
+    answer = str(block["answer"]).strip()
+    line = block.line_of("answer")
+    chk.placeholders_known(path, line, answer, placeholders)
+    if len(answer) > MAX_ANSWER_CHARS:
+        chk.err(path, line, f"{lang}.answer is {len(answer)} characters; keep it to {MAX_ANSWER_CHARS}")
+    return LocalizedText(str(block["title"]).strip(), tuple(str(q).strip() for q in questions), answer)

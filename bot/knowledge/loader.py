@@ -1,0 +1,74 @@
+"""Loading the whole knowledge base: every file validated, every problem reported as ``file:line``.
+
+The knowledge base is never half-loaded: any problem raises :class:`KnowledgeError` listing them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from .. import resources
+from ..yamlfile import Problem
+from .checks import Checker, KnowledgeError
+from .contacts_file import read_contacts
+from .entry_file import check_related, read_entry
+from .lexicon_file import read_lexicon
+from .model import Entry, KnowledgeBase
+from .officer_card_file import read_officer_card
+from .settings_file import read_affiliate, read_emergency, read_legal_review, read_settings, read_topics
+
+
+def load_knowledge(
+    directory: Path | None = None, today: dt.date | None = None, operator: str | None = None
+) -> KnowledgeBase:
+    """Load and validate the knowledge base in ``directory`` (default: the bundled one).
+
+    ``today`` is the date staleness warnings are measured against (default: the real date);
+    ``operator`` is who runs this copy (shown in "about"). Raises KnowledgeError listing every problem.
+    """
+    directory = directory or resources.knowledge_dir()
+    if not directory.is_dir():
+        raise KnowledgeError([Problem(directory, 1, "knowledge directory not found")])
+    chk = Checker(today or dt.date.today())
+    settings = read_settings(chk, directory)
+    langs = settings.languages
+    contacts = read_contacts(chk, directory, langs, operator)
+    lexicon = read_lexicon(chk, directory)
+    entry_dir = directory / "entries"
+    paths = sorted(entry_dir.glob("*.yaml")) if entry_dir.is_dir() else []
+    if not paths:
+        chk.err(entry_dir, 1, "no entries found (entries/*.yaml)")
+    entries: dict[str, Entry] = {}
+    related_lines: dict[str, int] = {}
+    placeholders = contacts.placeholder_names()
+    for path in paths:
+        entry = read_entry(chk, path, langs, placeholders, related_lines)
+        if entry is None:
+            continue
+        if entry.id in entries:
+            chk.err(path, 1, f"duplicate id {entry.id!r}")
+            continue
+        entries[entry.id] = entry
+    check_related(chk, paths, entries, related_lines)
+    topics = read_topics(chk, settings, set(entries) | {p.stem for p in paths})
+    emergency = read_emergency(chk, settings, entries)
+    affiliate = read_affiliate(chk, settings, entries)
+    legal_review = read_legal_review(chk, settings)
+    officer_card = read_officer_card(chk, directory, langs)
+    if chk.problems:
+        raise KnowledgeError(chk.problems)
+    return KnowledgeBase(
+        directory=directory,
+        languages=langs,
+        default_language=settings.default_language,
+        entries=entries,
+        topics=topics,
+        emergency=emergency,
+        contacts=contacts,
+        lexicon=lexicon,
+        officer_card=officer_card,
+        affiliate=affiliate,
+        legal_review=legal_review,
+        warnings=tuple(chk.warnings),
+    )

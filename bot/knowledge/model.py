@@ -1,0 +1,177 @@
+"""The knowledge base's domain objects: entries, topics, contacts, the officer card and the lexicon.
+
+Everything here is immutable data, built by the loaders in this package after validation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..yamlfile import Problem
+
+ANSWER_KINDS = ("answer", "smalltalk", "unsupported")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source an answer cites: its title (the publisher, the page, the date) and the address that was read."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class LegalReview:
+    """A record that a named person or organisation reviewed content as a lawyer would, on a date."""
+
+    by: str
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class LocalizedText:
+    """The part of an entry written in one language: title, question phrasings, answer (≤ 900 characters)."""
+
+    title: str
+    questions: tuple[str, ...]
+    answer: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One topic: the same answer in every language, with its sources and review date.
+
+    ``kind`` is 'answer', 'smalltalk' (greeting, thanks) or 'unsupported' (a neighbouring question the
+    bot must not answer). ``officer_statement`` is an optional English line an emergency screen adds to
+    the shared officer card for its own situation.
+    """
+
+    id: str
+    kind: str
+    reviewed: dt.date
+    related: tuple[str, ...]
+    sources: tuple[Source, ...]
+    texts: Mapping[str, LocalizedText]
+    officer_statement: str | None = None
+    legal_review: LegalReview | None = None
+
+    def text(self, lang: str) -> LocalizedText:
+        """The entry in ``lang`` (every entry has every language of the knowledge base)."""
+        return self.texts[lang]
+
+    @property
+    def answerable(self) -> bool:
+        """False for 'unsupported' entries, which describe questions the bot cannot answer."""
+        return self.kind != "unsupported"
+
+
+@dataclass(frozen=True)
+class TopicGroup:
+    """A group in the /topics menu: its label per language and the entry ids it lists, in order."""
+
+    id: str
+    labels: Mapping[str, str]
+    entry_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """When a source last confirmed a contact value. ``precision`` is 'year', 'month' or 'day'."""
+
+    date: dt.date
+    precision: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """Contact values (text, or text per language), when each was last confirmed, and the answer footer.
+
+    ``operator`` (who runs this copy of the bot, from the configuration) replaces the ``operator`` value.
+    """
+
+    values: Mapping[str, str | Mapping[str, str]]
+    footer: Mapping[str, str]
+    confirmed: Mapping[str, Confirmation] = field(default_factory=dict)
+    operator: str | None = None
+
+    def values_for(self, lang: str) -> dict[str, str]:
+        """Placeholder values in one language; each confirmed value ``x`` also gives ``x_as_of``
+        ('October 2021', 'octubre de 2021')."""
+        from ..i18n import format_as_of
+
+        out: dict[str, str] = {}
+        for key, value in self.values.items():
+            out[key] = value.get(lang, "") if isinstance(value, Mapping) else value
+        for key, confirmation in self.confirmed.items():
+            out[f"{key}_as_of"] = format_as_of(confirmation.date, confirmation.precision, lang)
+        if self.operator:
+            out["operator"] = self.operator
+        return out
+
+    def placeholder_names(self) -> set[str]:
+        """Every name an answer may use in braces."""
+        return set(self.values) | {f"{key}_as_of" for key in self.confirmed}
+
+
+@dataclass(frozen=True)
+class OfficerCard:
+    """The one English statement to show an officer, with what it means in each language."""
+
+    statement: str
+    explanation: Mapping[str, str]
+    reviewed: dt.date
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Words that help the matcher; see knowledge/lexicon.yaml."""
+
+    stopwords: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    abbreviations: Mapping[str, str] = field(default_factory=dict)
+    phrases: Mapping[str, str] = field(default_factory=dict)
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    language_hints: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    everyday: Mapping[str, frozenset[str]] = field(default_factory=dict)  # real words never "repaired"
+
+
+@dataclass(frozen=True)
+class Affiliate:
+    """Wording that belongs to whoever deploys the bot, from settings.yaml.
+
+    ``commands`` maps each command (help, topics, …) to its name per language (the first language's
+    name is the one Telegram's menu shows to everyone else); ``content_commands`` maps a command to the
+    entry it opens; ``region`` and ``organization`` are per-language names used in menus and texts.
+    """
+
+    commands: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    content_commands: Mapping[str, str] = field(default_factory=dict)
+    region: Mapping[str, str] = field(default_factory=dict)
+    organization: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """The whole validated knowledge base. ``warnings`` are problems that do not stop the bot (stale
+    reviews, old contacts, hard reading level)."""
+
+    directory: Path
+    languages: tuple[str, ...]
+    default_language: str
+    entries: Mapping[str, Entry]
+    topics: tuple[TopicGroup, ...]
+    emergency: tuple[str, ...]
+    contacts: Contacts
+    lexicon: Lexicon
+    officer_card: OfficerCard | None = None
+    affiliate: Affiliate = field(default_factory=Affiliate)
+    legal_review: LegalReview | None = None
+    warnings: tuple[Problem, ...] = ()
+
+    def entry(self, entry_id: str) -> Entry | None:
+        """The entry with that id, or None."""
+        return self.entries.get(entry_id)
