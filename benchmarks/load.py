@@ -45,13 +45,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.config import TELEGRAM_OVERALL_RATE  # noqa: E402
 from bot.conversation import Conversation, client_language  # noqa: E402
 from bot.knowledge import KnowledgeBase, load_knowledge  # noqa: E402
 from bot.matcher import Matcher  # noqa: E402
 from bot.replies import User  # noqa: E402
-from bot.settings import TELEGRAM_OVERALL_RATE  # noqa: E402
 from bot.storage import MemoryStore  # noqa: E402
-from bot.telegram_app import split_text  # noqa: E402
+from bot.telegram import split_text  # noqa: E402
 from tests import botapi_double  # noqa: E402
 from tests.botapi_double import BOT_USERNAME, BotApiDouble  # noqa: E402
 

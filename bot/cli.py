@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
-
-import os
 
 from .compose import render_entry, to_plain
 from .config import Config, ConfigError

@@ -1,8 +1,8 @@
 """Writing answers as people read them: self-contained, in Telegram's HTML subset.
 
-An answer carries its title, text, sources, review date, the ACLU of Wyoming contact block, the
-"information, not legal advice" note and (when the bot's username is known) a link that opens the same
-answer, so it still stands alone when forwarded without its buttons.
+An answer carries its title, text, sources, review date, the contact block, the "information, not
+legal advice" note and (when the bot's username is known) a link that opens the same answer, so it
+still stands alone when forwarded without its buttons.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from __future__ import annotations
 import html
 import re
 
+from .callbacks import deep_link
 from .i18n import format_day, translator
 from .knowledge import Entry, KnowledgeBase
 
-TELEGRAM_TEXT_LIMIT = 4096
+TELEGRAM_TEXT_LIMIT = 4096  # characters in one message (Bot API, sendMessage)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -27,20 +28,13 @@ def fill(kb: KnowledgeBase, text: str, lang: str) -> str:
     return text.format_map(kb.contacts.values_for(lang))
 
 
-def deep_link_payload(entry_id: str, lang: str) -> str:
-    """The /start payload that opens an entry in a language: 'detainer-basics_es'."""
-    return f"{entry_id}_{lang}"
-
-
-def deep_link(bot_username: str, entry_id: str, lang: str) -> str:
-    return f"https://t.me/{bot_username}?start={deep_link_payload(entry_id, lang)}"
-
-
 def contact_block(kb: KnowledgeBase, lang: str) -> str:
+    """The contact footer in ``lang``, as HTML."""
     return esc(fill(kb, kb.contacts.footer.get(lang, ""), lang))
 
 
 def disclaimer(lang: str) -> str:
+    """'This is general information, not legal advice.' in ``lang``."""
     _ = translator(lang).gettext
     return _("This is general information, not legal advice.")
 
@@ -48,8 +42,9 @@ def disclaimer(lang: str) -> str:
 def render_entry(
     kb: KnowledgeBase, entry: Entry, lang: str, bot_username: str | None = None, statement_last: bool = False
 ) -> str:
-    """The full, self-contained answer for an entry, as Telegram HTML. ``statement_last`` puts the English
-    statement for an officer at the very end (the /emergency screens), not after the answer."""
+    """The full, self-contained answer for an entry, as Telegram HTML of at most 4096 characters.
+    ``statement_last`` puts the English statement for an officer at the very end (the /emergency
+    screens), not after the answer."""
     _ = translator(lang).gettext
     text = entry.text(lang)
     body = esc(fill(kb, text.answer, lang))
@@ -81,7 +76,7 @@ def render_entry(
 
 
 def fit(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> str:
-    """Shorten text to Telegram's limit without cutting inside a tag or an entity."""
+    """Shorten text to ``limit`` characters without cutting inside a tag or an entity."""
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
@@ -96,6 +91,14 @@ def fit(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> str:
         elif not closing:
             open_tags.append(name)
     return cut + "…" + "".join(f"</{t}>" for t in reversed(open_tags))
+
+
+def first_words(text: str, limit: int) -> str:
+    """The start of ``text`` on one line, at most ``limit`` characters, cut at a word with '…'."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def to_plain(text: str) -> str:

@@ -8,15 +8,18 @@ from typing import Any
 
 from telegram import Update
 
-from bot.conversation import FloodGuard
+from bot.config import Config
+from bot.conversation import Conversation
+from bot.flood import FloodGuard
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.settings import Settings
+from bot.matcher import Matcher
 from bot.storage import SqliteStore
-from bot.telegram_app import build_application
+from bot.telegram import build_application
 
 from .botapi_double import BotApiDouble, Call, html_to_plain
 
 _KB: KnowledgeBase | None = None
+_MATCHER: Matcher | None = None
 
 
 def knowledge() -> KnowledgeBase:
@@ -24,6 +27,15 @@ def knowledge() -> KnowledgeBase:
     if _KB is None:
         _KB = load_knowledge()
     return _KB
+
+
+def shared_matcher() -> Matcher:
+    """One matcher for every bot a test starts: it depends only on the knowledge base, and building it
+    for each start would make the tests slow."""
+    global _MATCHER
+    if _MATCHER is None:
+        _MATCHER = Matcher(knowledge())
+    return _MATCHER
 
 
 class BotHarness:
@@ -36,9 +48,11 @@ class BotHarness:
         max_rate: float = 0,
         flood: FloodGuard | None = None,
         poll_timeout: int = 1,
+        **app_options: Any,
     ) -> None:
         self.double = double
-        self.settings = Settings(token=double.token, api_url=double.base_url, data_dir=data_dir, max_rate=max_rate)
+        self.settings = Config(token=double.token, api_url=double.base_url, data_dir=data_dir, max_rate=max_rate)
+        self.app_options = app_options
         self.flood = flood or FloodGuard(burst=1000)
         self.poll_timeout = poll_timeout
         self.store: SqliteStore | None = None
@@ -46,7 +60,8 @@ class BotHarness:
 
     async def __aenter__(self) -> BotHarness:
         self.store = SqliteStore(self.settings.data_dir)
-        self.app = build_application(self.settings, knowledge(), self.store, flood=self.flood)
+        conversation = Conversation(knowledge(), shared_matcher(), self.store, flood=self.flood)
+        self.app = build_application(self.settings, conversation, **self.app_options)
         await self.app.initialize()
         if self.app.post_init:
             await self.app.post_init(self.app)

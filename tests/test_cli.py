@@ -23,20 +23,23 @@ ROOT = Path(__file__).resolve().parent.parent
 KYR_BOT = str(Path(sys.executable).with_name("kyr-bot"))
 MODULE = [sys.executable, "-m", "bot"]
 
-CHAT_SCRIPT = "\n".join(
-    [
-        "what is an ICE detainer",
-        "¿qué es una orden de retención migratoria?",
-        "",
-        "/topics",
-        "1",  # the first topic group
-        "/idioma",
-        "2",  # Español
-        "/topics",
-        "quit",
-        "what is 287g",  # after quit: must not be answered
-    ]
-) + "\n"
+CHAT_SCRIPT = (
+    "\n".join(
+        [
+            "what is an ICE detainer",
+            "¿qué es una orden de retención migratoria?",
+            "",
+            "/topics",
+            "1",  # the first topic group
+            "/idioma",
+            "2",  # Español
+            "/topics",
+            "quit",
+            "what is 287g",  # after quit: must not be answered
+        ]
+    )
+    + "\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +56,11 @@ def broken_kb(tmp_path_factory) -> tuple[Path, Path, int]:
 
 @pytest.fixture(scope="module")
 def runs(broken_kb) -> dict[str, subprocess.CompletedProcess]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("KYR_KNOWLEDGE_DIR", "KYR_LOCALES_DIR", "KYR_OPERATOR", "LC_ALL", "LC_MESSAGES")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("KYR_KNOWLEDGE_DIR", "KYR_LOCALES_DIR", "KYR_OPERATOR", "LC_ALL", "LC_MESSAGES")
+    }
     env.update(LANG="en_US.UTF-8", PYTHONIOENCODING="utf-8")
     broken_env = dict(env, KYR_KNOWLEDGE_DIR=str(broken_kb[0]))
     commands = {
@@ -63,23 +69,28 @@ def runs(broken_kb) -> dict[str, subprocess.CompletedProcess]:
         "ask_force_es": ([KYR_BOT, "ask", "--lang", "es", "what does an ICE detainer mean"], None, env),
         "ask_neutral": ([*MODULE, "ask", "287g"], None, env),
         "ask_broken": ([KYR_BOT, "ask", "what does an ICE detainer mean"], None, broken_env),
-        "match": ([*MODULE, "match", "--json"],
-                  "what does an ICE detainer mean\n\n   \nbest recipe for chocolate cake\r\nabogado\n", env),
+        "match": (
+            [*MODULE, "match", "--json"],
+            "what does an ICE detainer mean\n\n   \nbest recipe for chocolate cake\r\nabogado\n",
+            env,
+        ),
         "export": ([KYR_BOT, "export", "--json"], None, env),
         "chat": ([KYR_BOT, "chat"], CHAT_SCRIPT, env),
         "chat_eof": ([*MODULE, "chat"], "hola", env),  # no newline, no quit: ends at end of input
     }
     procs = {
-        name: subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env=e, cwd=ROOT)
+        name: subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e, cwd=ROOT
+        )
         for name, (cmd, _, e) in commands.items()
     }
     out: dict[str, subprocess.CompletedProcess] = {}
     for name, proc in procs.items():
         stdin = commands[name][1]
         stdout, stderr = proc.communicate((stdin or "").encode("utf-8"), timeout=60)
-        out[name] = subprocess.CompletedProcess(proc.args, proc.returncode, stdout.decode("utf-8"),
-                                                stderr.decode("utf-8"))
+        out[name] = subprocess.CompletedProcess(
+            proc.args, proc.returncode, stdout.decode("utf-8"), stderr.decode("utf-8")
+        )
     return out
 
 
@@ -199,7 +210,7 @@ def test_chat_answers_in_each_language(runs, kb):
 def test_chat_numbered_buttons_open_a_topic(runs, kb):
     text = ok(runs["chat"])
     group = kb.topics[0]
-    after_topics = text[text.index("Choose a topic:"):]
+    after_topics = text[text.index("Choose a topic:") :]
     assert f"[1] {group.labels['en']}" in after_topics
     # Pressing 1 shows that group's entries as buttons.
     first_entry_title = kb.entries[group.entry_ids[0]].text("en").title
@@ -215,7 +226,7 @@ def test_chat_idioma_switches_to_spanish(runs, kb):
     done = text.index(es("Done: I will answer in English. You can change it any time with /language."), menu)
     # The /topics sent after the switch is answered in Spanish.
     after = text[done:]
-    spanish_menu = after[after.index(es("Choose a topic:")):]
+    spanish_menu = after[after.index(es("Choose a topic:")) :]
     assert f"[1] {kb.topics[0].labels['es']}" in spanish_menu
     assert kb.topics[0].labels["en"] not in spanish_menu
 

@@ -17,8 +17,14 @@ TOKEN = "123456:ABCdefGhIJKlmnoPQRstuVWXyz012345678"
 def test_missing_token_is_one_clear_line_from_the_real_command(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KYR_"))}
     env["KYR_DATA_DIR"] = str(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, capture_output=True, text=True, timeout=60,
-                            cwd=Path(__file__).resolve().parent.parent)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN is not set" in lines[0] and "kyr-bot chat" in lines[0]

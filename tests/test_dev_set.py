@@ -57,8 +57,10 @@ def evaluate(matcher: Matcher, items: list[dict]) -> dict:
 
 def summary(name: str, r: dict) -> str:
     n_in, n_out = r["counts"]
-    return (f"{name}: top-1 {r['top1']:.3f} ({n_in} in scope), fallback {r['fallback']:.3f} ({n_out} out of "
-            f"scope), language {r['language']:.3f}")
+    return (
+        f"{name}: top-1 {r['top1']:.3f} ({n_in} in scope), fallback {r['fallback']:.3f} ({n_out} out of "
+        f"scope), language {r['language']:.3f}"
+    )
 
 
 def report(name: str, r: dict) -> str:

@@ -97,8 +97,11 @@ BREAKAGES = {
     ),
     "duplicate-key": (
         "entries/sample-entry.yaml",
-        _sample(lambda t: replace_once(t, "  title: Una entrada de ejemplo",
-                                       "  title: Una entrada de ejemplo\n  title: Otra vez")),
+        _sample(
+            lambda t: replace_once(
+                t, "  title: Una entrada de ejemplo", "  title: Una entrada de ejemplo\n  title: Otra vez"
+            )
+        ),
         "title: Otra vez",
         ["duplicate key", "title"],
     ),
@@ -146,8 +149,11 @@ BREAKAGES = {
     ),
     "answer-without-sources": (
         "entries/sample-entry.yaml",
-        _sample(lambda t: replace_once(
-            t, 'sources:\n  - title: "Example source"\n    url: https://example.org/rights\n', "sources: []\n")),
+        _sample(
+            lambda t: replace_once(
+                t, 'sources:\n  - title: "Example source"\n    url: https://example.org/rights\n', "sources: []\n"
+            )
+        ),
         "sources: []",
         ["needs at least one source"],
     ),
@@ -171,8 +177,11 @@ BREAKAGES = {
     ),
     "unknown-top-level-key": (
         "entries/sample-entry.yaml",
-        _sample(lambda t: replace_once(t, "related: [detainer-basics]",
-                                       "related: [detainer-basics]\nrelatd: [judicial-warrant]")),
+        _sample(
+            lambda t: replace_once(
+                t, "related: [detainer-basics]", "related: [detainer-basics]\nrelatd: [judicial-warrant]"
+            )
+        ),
         "relatd:",
         ["unknown key 'relatd'"],
     ),

@@ -320,8 +320,15 @@ def test_alternatives_are_distinct_answerable_and_ranked(matcher, kb):
 
 @pytest.mark.parametrize(
     "query",
-    ["do i hav to opn the dor for imigration", "detainer", "what is my name", "receta de tamales", "sheriff",
-     "the polise stoped me on the rode what are my rigths", "tengo miedo"],
+    [
+        "do i hav to opn the dor for imigration",
+        "detainer",
+        "what is my name",
+        "receta de tamales",
+        "sheriff",
+        "the polise stoped me on the rode what are my rigths",
+        "tengo miedo",
+    ],
 )
 def test_answer_or_did_you_mean_follows_the_score(matcher, query):
     """Whatever the thresholds are tuned to: answer at ANSWER_AT and up, "did you mean" (best entry first)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation import FloodGuard
+from bot.flood import FloodGuard
 from bot.logsafe import configure_logging
 
 from .botapi_double import BOT_USERNAME, BotApiDouble, Call, html_to_plain
@@ -31,6 +31,7 @@ SLOW_DOWN = "sending messages very fast"
 # ---------------------------------------------------------------------- helpers
 def personal(update: dict, last_name: str) -> dict:
     """Give every user and private chat in an update a last name, like real Telegram profiles have."""
+
     def walk(node):
         if isinstance(node, dict):
             if "first_name" in node and not node.get("is_bot"):
@@ -104,8 +105,15 @@ async def test_debug_logs_hold_no_texts_names_or_token(tmp_path, monkeypatch, re
         last_a, last_b = "Quorblethwaite", "Brummerstedtova"
         ua, ub = 5550101, 5550202
         secrets_used = [
-            a["first_name"], a["username"], b["first_name"], b["username"], last_a, last_b,
-            TOKEN, TOKEN_ID, TOKEN_SECRET,
+            a["first_name"],
+            a["username"],
+            b["first_name"],
+            b["username"],
+            last_a,
+            last_b,
+            TOKEN,
+            TOKEN_ID,
+            TOKEN_SECRET,
         ]
 
         def said(chat, text, who, last, **kw):
@@ -198,9 +206,7 @@ def test_kyr_bot_run_never_prints_the_token(tmp_path):
         env.pop("TELEGRAM_WEBHOOK_SECRET", None)
         err_path = tmp_path / "stderr.txt"
         with err_path.open("w") as err:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=err, stderr=err
-            )
+            proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=err, stderr=err)
             try:
                 double.wait_for("getUpdates", timeout=20)
                 text = "what is an ice detainer Zyxwanda"
@@ -361,35 +367,101 @@ async def test_update_kinds_the_bot_does_not_handle_are_ignored(double, tmp_path
     member = {"status": "member", "user": bot_user}
     kicked = {"status": "kicked", "user": bot_user, "until_date": 0}
     updates = [
-        {"my_chat_member": {"chat": private, "from": user, "date": now, "old_chat_member": member,
-                            "new_chat_member": kicked}},
-        {"my_chat_member": {"chat": group, "from": user, "date": now, "old_chat_member": {"status": "left",
-                            "user": bot_user}, "new_chat_member": member}},
-        {"chat_member": {"chat": group, "from": user, "date": now, "old_chat_member": {"status": "left",
-                         "user": user}, "new_chat_member": {"status": "member", "user": user}}},
+        {
+            "my_chat_member": {
+                "chat": private,
+                "from": user,
+                "date": now,
+                "old_chat_member": member,
+                "new_chat_member": kicked,
+            }
+        },
+        {
+            "my_chat_member": {
+                "chat": group,
+                "from": user,
+                "date": now,
+                "old_chat_member": {"status": "left", "user": bot_user},
+                "new_chat_member": member,
+            }
+        },
+        {
+            "chat_member": {
+                "chat": group,
+                "from": user,
+                "date": now,
+                "old_chat_member": {"status": "left", "user": user},
+                "new_chat_member": {"status": "member", "user": user},
+            }
+        },
         {"chat_join_request": {"chat": group, "from": user, "user_chat_id": 3400, "date": now, "bio": "hi"}},
-        {"poll": {
-            "id": "p1", "question": "what is a detainer?", "total_voter_count": 1, "is_closed": False,
-            "is_anonymous": False, "type": "regular", "allows_multiple_answers": False, "allows_revoting": False,
-            "members_only": False, "options": [{"text": "a", "voter_count": 1, "persistent_id": "o1"},
-                                               {"text": "b", "voter_count": 0, "persistent_id": "o2"}],
-        }},
+        {
+            "poll": {
+                "id": "p1",
+                "question": "what is a detainer?",
+                "total_voter_count": 1,
+                "is_closed": False,
+                "is_anonymous": False,
+                "type": "regular",
+                "allows_multiple_answers": False,
+                "allows_revoting": False,
+                "members_only": False,
+                "options": [
+                    {"text": "a", "voter_count": 1, "persistent_id": "o1"},
+                    {"text": "b", "voter_count": 0, "persistent_id": "o2"},
+                ],
+            }
+        },
         {"poll_answer": {"poll_id": "p1", "user": user, "option_ids": [0], "option_persistent_ids": ["o1"]}},
         {"channel_post": {"message_id": 1, "chat": channel, "date": now, "text": "what is a detainer"}},
         {"channel_post": {"message_id": 2, "chat": channel, "date": now, "text": "/help"}},
-        {"channel_post": {"message_id": 4, "chat": channel, "date": now, "text": f"/help@{BOT_USERNAME}",
-                          "entities": [{"type": "bot_command", "offset": 0, "length": 18}]}},
-        {"channel_post": {"message_id": 3, "chat": channel, "date": now,
-                          "photo": [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]}},
-        {"edited_channel_post": {"message_id": 1, "chat": channel, "date": now, "edit_date": now,
-                                 "text": "what is 287g"}},
-        {"message_reaction": {"chat": private, "message_id": 1, "user": user, "date": now,
-                              "old_reaction": [], "new_reaction": [{"type": "emoji", "emoji": "👍"}]}},
-        {"message": {"message_id": 5, "from": user, "chat": group, "date": now,
-                     "new_chat_members": [bot_user, user]}},
+        {
+            "channel_post": {
+                "message_id": 4,
+                "chat": channel,
+                "date": now,
+                "text": f"/help@{BOT_USERNAME}",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 18}],
+            }
+        },
+        {
+            "channel_post": {
+                "message_id": 3,
+                "chat": channel,
+                "date": now,
+                "photo": [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}],
+            }
+        },
+        {
+            "edited_channel_post": {
+                "message_id": 1,
+                "chat": channel,
+                "date": now,
+                "edit_date": now,
+                "text": "what is 287g",
+            }
+        },
+        {
+            "message_reaction": {
+                "chat": private,
+                "message_id": 1,
+                "user": user,
+                "date": now,
+                "old_reaction": [],
+                "new_reaction": [{"type": "emoji", "emoji": "👍"}],
+            }
+        },
+        {"message": {"message_id": 5, "from": user, "chat": group, "date": now, "new_chat_members": [bot_user, user]}},
         {"message": {"message_id": 6, "from": user, "chat": group, "date": now, "left_chat_member": user}},
-        {"message": {"message_id": 7, "from": user, "chat": private, "date": now, "pinned_message": {
-            "message_id": 1, "chat": private, "date": 0}}},
+        {
+            "message": {
+                "message_id": 7,
+                "from": user,
+                "chat": private,
+                "date": now,
+                "pinned_message": {"message_id": 1, "chat": private, "date": 0},
+            }
+        },
         {"message": {"message_id": 8, "from": user, "chat": group, "date": now, "text": "what is a detainer"}},
     ]
     async with BotHarness(double, tmp_path) as bot:

@@ -22,12 +22,10 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from telegram.ext import ApplicationBuilder
 
-from bot import telegram_app
 from bot.logsafe import configure_logging
-from bot.matcher import Matcher
 from bot.storage import DB_NAME
+from bot.telegram import DeliveryPolicy
 
 from .botapi_double import BotApiDouble, Call
 from .harness import BotHarness, knowledge, text_of
@@ -36,7 +34,6 @@ ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "what is an ice detainer"
 ENTRY = "detainer-basics"
 CLIENT_READ_TIMEOUT = 0.5  # seconds; the app's own are 5 s (40 s + poll timeout for getUpdates)
-_SHARED: dict[str, Matcher] = {}
 
 
 # ---------------------------------------------------------------------- fixtures and helpers
@@ -44,15 +41,6 @@ _SHARED: dict[str, Matcher] = {}
 def double():
     with BotApiDouble() as d:
         yield d
-
-
-@pytest.fixture(autouse=True)
-def shared_matcher(monkeypatch):
-    """Build the matcher once for the module: it only depends on the knowledge base, and building it
-    for every bot start would make these tests slow."""
-    if "matcher" not in _SHARED:
-        _SHARED["matcher"] = Matcher(knowledge())
-    monkeypatch.setattr(telegram_app, "Matcher", lambda kb: _SHARED["matcher"])
 
 
 @pytest.fixture
@@ -72,16 +60,9 @@ def log_text(double):
 
 
 @pytest.fixture
-def short_timeouts(monkeypatch):
-    """The app's Application, with a client read timeout short enough to time out in a test."""
-
-    class ShortTimeouts(ApplicationBuilder):
-        def build(self):
-            self.read_timeout(CLIENT_READ_TIMEOUT)
-            self.get_updates_read_timeout(CLIENT_READ_TIMEOUT)
-            return super().build()
-
-    monkeypatch.setattr(telegram_app, "ApplicationBuilder", ShortTimeouts)
+def short_timeouts():
+    """Options for the app's Application with a client read timeout short enough to time out in a test."""
+    return {"read_timeout": CLIENT_READ_TIMEOUT}
 
 
 def to_chat(double: BotApiDouble, chat: int) -> list[Call]:
@@ -151,7 +132,7 @@ async def test_flood_wait_reply_is_sent_after_the_wait_exactly_once(double, tmp_
 @pytest.mark.parametrize("fault", ["5xx", "drop", "timeout"])
 async def test_polling_survives_getupdates_faults(double, tmp_path, short_timeouts, fault):
     stall = 2.0  # longer than the client's getUpdates read timeout (0.5 s + the 1 s poll timeout)
-    async with BotHarness(double, tmp_path):
+    async with BotHarness(double, tmp_path, **short_timeouts):
         await double.async_wait_for("getUpdates", 1)
         polls = len(double.calls_of("getUpdates"))
         if fault == "5xx":
@@ -178,7 +159,7 @@ async def test_polling_survives_getupdates_faults(double, tmp_path, short_timeou
 
 @pytest.mark.parametrize("fault", ["500", "drop", "timeout"])
 async def test_reply_is_retried_after_sendmessage_fault(double, tmp_path, short_timeouts, fault):
-    async with BotHarness(double, tmp_path):
+    async with BotHarness(double, tmp_path, **short_timeouts):
         if fault == "500":
             double.fail_next("sendMessage", status=500)
         elif fault == "drop":
@@ -201,12 +182,9 @@ async def test_reply_is_retried_after_sendmessage_fault(double, tmp_path, short_
     assert_answered_once(double, 302)
 
 
-async def test_reply_that_finally_fails_is_logged_without_text_and_others_are_answered(
-    double, tmp_path, monkeypatch, log_text
-):
-    monkeypatch.setattr(telegram_app, "RETRY_BACKOFF", 0.02)
+async def test_reply_that_finally_fails_is_logged_without_text_and_others_are_answered(double, tmp_path, log_text):
     user = 987654321
-    async with BotHarness(double, tmp_path):
+    async with BotHarness(double, tmp_path, policy=DeliveryPolicy(backoff=0.02)):
         double.fail_next("sendMessage", times=10)
         double.push_update(double.make_text_message(user, QUESTION, language_code="en", first_name="Zebulon"))
         await double.async_wait_for("sendMessage", 1, predicate=lambda c: c.params.get("chat_id") == user)

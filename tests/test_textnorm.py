@@ -45,7 +45,12 @@ def test_squeeze_keeps_real_double_letters(word):
 
 def test_words_drops_punctuation_emoji_and_symbols():
     assert textnorm.words("¡¿Qué pasó?! 👮‍♂️🚓 la-migra... hello,world") == [
-        "que", "paso", "la", "migra", "hello", "world",
+        "que",
+        "paso",
+        "la",
+        "migra",
+        "hello",
+        "world",
     ]
 
 

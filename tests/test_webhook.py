@@ -69,7 +69,16 @@ def webhook_bot(double: BotApiDouble, data_dir: Path, secret: str | None) -> Ite
         env["TELEGRAM_WEBHOOK_SECRET"] = secret
     log = data_dir / "stderr.txt"
     cmd = [
-        sys.executable, "-m", "bot", "run", "--webhook-url", PUBLIC_URL, "--listen", "127.0.0.1", "--port", str(port),
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--webhook-url",
+        PUBLIC_URL,
+        "--listen",
+        "127.0.0.1",
+        "--port",
+        str(port),
     ]
     bot = WebhookBot(double, port, log)
     with log.open("w") as out:

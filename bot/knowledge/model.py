@@ -153,6 +153,10 @@ class Affiliate:
     region: Mapping[str, str] = field(default_factory=dict)
     organization: Mapping[str, str] = field(default_factory=dict)
 
+    def names(self, lang: str) -> dict[str, str]:
+        """``{"region": …, "organization": …}`` in ``lang``, for texts that name them."""
+        return {"region": self.region.get(lang, ""), "organization": self.organization.get(lang, "")}
+
 
 @dataclass(frozen=True)
 class KnowledgeBase:

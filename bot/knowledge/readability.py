@@ -35,12 +35,16 @@ def reading_level_warnings(kb: KnowledgeBase) -> list[Problem]:
                 textstat.set_lang("en")
                 grade = textstat.flesch_kincaid_grade(plain)
                 if grade > MAX_GRADE_EN:
-                    out.append(Problem(path, line, f"en.answer reads at grade {grade:.1f} (aim for {MAX_GRADE_EN:.0f})"))
+                    out.append(
+                        Problem(path, line, f"en.answer reads at grade {grade:.1f} (aim for {MAX_GRADE_EN:.0f})")
+                    )
             elif lang == "es":
                 textstat.set_lang("es")
                 ease = textstat.fernandez_huerta(plain)
                 if ease < MIN_EASE_ES:
                     out.append(
-                        Problem(path, line, f"es.answer scores {ease:.0f} Fernández-Huerta (aim for {MIN_EASE_ES:.0f}+)")
+                        Problem(
+                            path, line, f"es.answer scores {ease:.0f} Fernández-Huerta (aim for {MIN_EASE_ES:.0f}+)"
+                        )
                     )
     return out

@@ -147,4 +147,3 @@ def read_legal_review(chk: Checker, settings: SettingsFile) -> LegalReview | Non
     if settings.data is None:
         return None
     return chk.legal_review(settings.path, settings.data)
-

@@ -1,0 +1,253 @@
+"""Every screen the bot shows that is not a plain answer: menus, emergency, help, welcome, fallback,
+did-you-mean, language, delete and the short notices. Plain Python: text and buttons in, no Telegram."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from . import callbacks as cb
+from .commands import CommandBook
+from .compose import contact_block, disclaimer, esc, fill
+from .i18n import translator
+from .knowledge import Entry, KnowledgeBase, TopicGroup
+from .matcher import MatchResult
+from .replies import Button, Reply
+from .views import AnswerViews
+
+MAX_RELATED_BUTTONS = 3
+Rows = tuple[tuple[Button, ...], ...]
+
+
+class Screens:
+    """Builds replies for one knowledge base; answers are cached by :class:`AnswerViews`."""
+
+    def __init__(self, kb: KnowledgeBase, views: AnswerViews, commands: CommandBook) -> None:
+        self.kb = kb
+        self.views = views
+        self.commands = commands
+        self._answers: dict[tuple[str, str, str | None], Reply] = {}
+
+    # ------------------------------------------------------------------ answers
+    def answer(self, entry: Entry, lang: str, edit: bool = False) -> Reply:
+        """An entry's answer with its buttons (composed once per entry, language and username)."""
+        key = (entry.id, lang, self.views.bot_username)
+        cached = self._answers.get(key)
+        if cached is None:
+            buttons = self.menu_row(lang) if entry.kind == "smalltalk" else self.answer_buttons(entry, lang)
+            cached = self._answers[key] = Reply(self.views.chat(entry, lang), lang, buttons)
+        return replace(cached, edit=True) if edit else cached
+
+    def emergency_screen(self, entry: Entry, lang: str, edit: bool = False) -> Reply:
+        """An emergency answer that ends with the English statement to show an officer."""
+        buttons = self.answer_buttons(entry, lang, switch=cb.EMERGENCY_SWITCH)
+        return Reply(self.views.emergency(entry, lang), lang, buttons, edit=edit)
+
+    def for_match(self, result: MatchResult, lang: str) -> Reply:
+        """The answer, the unsupported-question note, "did you mean" or the fallback for a match."""
+        if result.entry_id:
+            return self.answer(self.kb.entries[result.entry_id], lang)
+        if result.unsupported_id:
+            return self.fallback(lang, unsupported=self.kb.entries[result.unsupported_id])
+        if result.alternatives:
+            return self.did_you_mean(result, lang)
+        return self.fallback(lang)
+
+    # ------------------------------------------------------------------ menus
+    def welcome(self, lang: str, unknown_link: bool = False) -> Reply:
+        """The /start screen (with a note when a link did not open an answer)."""
+        _ = translator(lang).gettext
+        names = self.kb.affiliate.names(lang)
+        lines = []
+        if unknown_link:
+            lines.append(esc(_("That link does not open an answer any more. Here is the main menu.")))
+        lines.append("<b>" + esc(_("Know your rights: immigration in {region}").format(**names)) + "</b>")
+        lines.append(
+            esc(
+                _(
+                    "Ask me a question in your own words, in English or Spanish, or choose a topic. "
+                    "I answer with what the {organization} and other trusted sources say."
+                ).format(**names)
+            )
+        )
+        lines.append(esc(_("If ICE or the police are with you now, press Emergency.")))
+        lines.append("<i>" + esc(disclaimer(lang)) + "</i>")
+        return Reply("\n\n".join(lines), lang, self.main_menu(lang))
+
+    def help(self, lang: str) -> Reply:
+        """How to use the bot, with every command."""
+        _ = translator(lang).gettext
+        lines = [
+            esc(
+                _(
+                    'Type a question in your own words, for example: "What is an ICE detainer?" or '
+                    '"¿Qué hago si la migra toca a mi puerta?"'
+                )
+            )
+        ]
+        lines += [f"/{name} — {esc(desc)}" for name, desc in self.commands.menu(lang)]
+        lines.append(esc(self.share_hint(lang)))
+        return Reply("\n".join(lines), lang, self.main_menu(lang))
+
+    def share_hint(self, lang: str) -> str:
+        """How to share an answer (plain text)."""
+        _ = translator(lang).gettext
+        return _(
+            "To share an answer, forward it or press Share. You can also type @{bot} and a question in any chat."
+        ).format(bot=self.views.bot_username or "bot")
+
+    def topic_menu(self, lang: str, edit: bool = False) -> Reply:
+        """The list of topic groups."""
+        _ = translator(lang).gettext
+        return Reply(esc(_("Choose a topic:")), lang, self.topic_rows(lang), edit=edit)
+
+    def topic_group(self, group: TopicGroup, lang: str) -> Reply:
+        """The entries of one topic group, with a way back."""
+        _ = translator(lang).gettext
+        rows = [
+            (Button(e.text(lang).title, data=cb.encode(cb.ANSWER, e.id, lang)),)
+            for e in (self.kb.entry(eid) for eid in group.entry_ids)
+            if e is not None
+        ]
+        rows.append((Button("« " + _("All topics"), data=cb.encode(cb.TOPIC, "", lang)),))
+        return Reply("<b>" + esc(group.labels.get(lang, group.id)) + "</b>", lang, tuple(rows), edit=True)
+
+    def emergency_menu(self, lang: str, edit: bool = False) -> Reply:
+        """The emergency chooser."""
+        _ = translator(lang).gettext
+        rows = [
+            (Button(e.text(lang).title, data=cb.encode(cb.EMERGENCY, e.id, lang)),)
+            for e in (self.kb.entry(eid) for eid in self.kb.emergency)
+            if e is not None
+        ]
+        text = esc(_("What is happening? Choose one. Stay calm, do not run and do not lie."))
+        return Reply(text, lang, tuple(rows), edit=edit)
+
+    def language_menu(self, lang: str) -> Reply:
+        """One button per language, each labelled in its own language."""
+        _ = translator(lang).gettext
+        row = tuple(
+            Button(self.language_name(code), data=cb.encode(cb.LANGUAGE, "", code)) for code in self.kb.languages
+        )
+        return Reply(esc(_("Choose your language:")), lang, (row,))
+
+    @staticmethod
+    def language_name(code: str) -> str:
+        """A language's name in itself ('English', 'Español'), from its catalog."""
+        return translator(code).gettext("English")
+
+    def language_set(self, lang: str) -> Reply:
+        """Confirmation that the language was saved."""
+        _ = translator(lang).gettext
+        text = esc(_("Done: I will answer in English. You can change it any time with /language."))
+        return Reply(text, lang, self.main_menu(lang), edit=True, language_changed=True)
+
+    def deleted(self, lang: str, removed: bool) -> Reply:
+        """Confirmation of /delete."""
+        _ = translator(lang).gettext
+        if removed:
+            text = _(
+                "Done. I deleted everything I had stored about you (your language choice). "
+                "Your messages were never stored."
+            )
+        else:
+            text = _("I had nothing stored about you. Your messages are never stored.")
+        return Reply(esc(text), lang, forget_user=True)
+
+    # ------------------------------------------------------------------ when there is no answer
+    def did_you_mean(self, result: MatchResult, lang: str) -> Reply:
+        """Up to three likely answers, and the way to all topics."""
+        _ = translator(lang).gettext
+        rows = [
+            (Button(self.kb.entries[a.id].text(lang).title, data=cb.encode(cb.ANSWER, a.id, lang)),)
+            for a in result.alternatives
+        ]
+        rows.append((Button(_("None of these: show all topics"), data=cb.encode(cb.TOPIC, "", lang)),))
+        return Reply(esc(_("I am not sure I understood. Did you mean one of these?")), lang, tuple(rows))
+
+    def fallback(self, lang: str, empty: bool = False, unsupported: Entry | None = None) -> Reply:
+        """No answer: why (nothing typed, a question the bot cannot answer, or not understood), where to
+        get help, and the topics."""
+        _ = translator(lang).gettext
+        parts: list[str] = []
+        if unsupported is not None:
+            parts.append(esc(fill(self.kb, unsupported.text(lang).answer, lang)))
+        elif empty:
+            parts.append(esc(_("Please type your question in words. You can also choose a topic below.")))
+        else:
+            parts.append(
+                esc(
+                    _(
+                        "Sorry, I don't have an answer for that. I only know about immigration "
+                        "enforcement and your rights in {region}. Try other words, or choose a topic below."
+                    ).format(**self.kb.affiliate.names(lang))
+                )
+            )
+        parts.append(esc(_("For help with your own situation, contact:")) + "\n" + contact_block(self.kb, lang))
+        parts.append("<i>" + esc(disclaimer(lang)) + "</i>")
+        return Reply("\n\n".join(parts), lang, self.topic_rows(lang))
+
+    def stale(self, lang: str) -> Reply:
+        """A button this bot no longer knows: a short notice, nothing sent."""
+        _ = translator(lang).gettext
+        return Reply("", lang, notice=_("This button is out of date. Send /topics to start again."))
+
+    def unknown_command(self, lang: str) -> Reply:
+        """A command the bot does not have."""
+        _ = translator(lang).gettext
+        return Reply(esc(_("I don't know that command. Try /help.")), lang, self.menu_row(lang))
+
+    def not_text(self, lang: str) -> Reply:
+        """A photo, sticker or voice note without words."""
+        _ = translator(lang).gettext
+        text = _("I can only read text messages. Please type your question in words, or use /topics.")
+        return Reply(esc(text), lang, self.menu_row(lang))
+
+    def slow_down(self, lang: str) -> Reply:
+        """The one note a flooding user gets."""
+        _ = translator(lang).gettext
+        text = _("You are sending messages very fast. Please wait a few seconds, then send your question again.")
+        return Reply(esc(text), lang)
+
+    # ------------------------------------------------------------------ keyboards
+    def topic_rows(self, lang: str) -> Rows:
+        """One button per topic group."""
+        return tuple((Button(g.labels.get(lang, g.id), data=cb.encode(cb.TOPIC, g.id, lang)),) for g in self.kb.topics)
+
+    def main_menu(self, lang: str) -> Rows:
+        """Emergency first, then the topic groups."""
+        _ = translator(lang).gettext
+        return ((Button("🆘 " + _("Emergency"), data=cb.encode(cb.EMERGENCY, "", lang)),), *self.topic_rows(lang))
+
+    def menu_row(self, lang: str) -> Rows:
+        """Topics and Emergency, side by side."""
+        _ = translator(lang).gettext
+        return (
+            (
+                Button(_("Topics"), data=cb.encode(cb.TOPIC, "", lang)),
+                Button("🆘 " + _("Emergency"), data=cb.encode(cb.EMERGENCY, "", lang)),
+            ),
+        )
+
+    def link_row(self, entry: Entry, lang: str) -> Rows:
+        """'Open in the bot' (a deep link), when the bot's username is known."""
+        if not self.views.bot_username:
+            return ()
+        _ = translator(lang).gettext
+        return ((Button(_("Open in the bot"), url=cb.deep_link(self.views.bot_username, entry.id, lang)),),)
+
+    def answer_buttons(self, entry: Entry, lang: str, switch: str = cb.ANSWER_SWITCH) -> Rows:
+        """Other language (``switch`` verb: edit in place), Share, related topics, Topics."""
+        _ = translator(lang).gettext
+        first: list[Button] = [
+            Button(self.language_name(other), data=cb.encode(switch, entry.id, other))
+            for other in self.kb.languages
+            if other != lang
+        ]
+        first.append(Button("📤 " + _("Share"), share=entry.text(lang).title))
+        rows: list[tuple[Button, ...]] = [tuple(first)]
+        for rid in entry.related[:MAX_RELATED_BUTTONS]:
+            related = self.kb.entry(rid)
+            if related is not None:
+                rows.append((Button("→ " + related.text(lang).title, data=cb.encode(cb.ANSWER, rid, lang)),))
+        rows.append((Button(_("Topics"), data=cb.encode(cb.TOPIC, "", lang)),))
+        return tuple(rows)

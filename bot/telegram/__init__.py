@@ -1,0 +1,11 @@
+"""The Telegram front end (python-telegram-bot): a thin layer over the conversation core.
+
+:mod:`.app` builds and runs the Application, :mod:`.handlers` turns updates into conversation calls,
+:mod:`.markup` turns replies into keyboards and inline results, :mod:`.delivery` sends with retries,
+:mod:`.filters` picks group messages meant for the bot, :mod:`.updates` orders and de-duplicates updates.
+"""
+
+from .app import build_application, run_bot
+from .delivery import DeliveryPolicy, deliver, split_text
+
+__all__ = ["DeliveryPolicy", "build_application", "deliver", "run_bot", "split_text"]

@@ -1,0 +1,92 @@
+"""Sending with retries: flood waits (429), network faults and 5xx, and long texts split to fit."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.warnings import PTBDeprecationWarning
+
+from ..compose import TELEGRAM_TEXT_LIMIT
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How hard to try: ``attempts`` calls at most, ``backoff`` seconds times the attempt number after a
+    network fault, and at most ``max_retry_after`` seconds of a flood wait Telegram asks for."""
+
+    attempts: int = 4
+    backoff: float = 0.5
+    max_retry_after: float = 60.0
+
+
+DEFAULT_POLICY = DeliveryPolicy()
+
+
+def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """Split at paragraph boundaries so no part is over ``limit`` characters (answers are composed to
+    fit; this is a safety net for anything longer)."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for para in text.split("\n\n"):
+        candidate = f"{current}\n\n{para}" if current else para
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        while len(para) > limit:
+            parts.append(para[:limit])
+            para = para[limit:]
+        current = para
+    if current:
+        parts.append(current)
+    return parts
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """The wait Telegram asked for, in seconds (PTB 22 warns that the attribute becomes a timedelta)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        after = exc.retry_after
+    return after.total_seconds() if isinstance(after, dt.timedelta) else float(after)
+
+
+async def deliver(call: Callable[[], Awaitable[object]], policy: DeliveryPolicy = DEFAULT_POLICY) -> bool:
+    """Make one Bot API call that sends something, riding out flood waits and passing network faults.
+
+    429: wait as long as Telegram says, then try again (the message is delivered once). 5xx, dropped
+    connections and timeouts: a few retries with a short back-off. A user who blocked the bot (403) and
+    a refused message (400) are not retried. A reply that finally fails is logged without its text.
+    Returns True when the call succeeded.
+    """
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            await call()
+            return True
+        except RetryAfter as exc:
+            wait = retry_after_seconds(exc)
+            log.info("Telegram asked to slow down; retrying in %.1f s.", wait)
+            await asyncio.sleep(min(wait, policy.max_retry_after) + 0.05)
+        except Forbidden:
+            log.info("A user has blocked the bot; reply not delivered.")
+            return False
+        except BadRequest as exc:
+            log.warning("Telegram refused a reply (%s).", exc.message.split(":")[0][:80])
+            return False
+        except (TimedOut, NetworkError) as exc:
+            if attempt == policy.attempts:
+                log.error("A reply could not be delivered after %d attempts (%s).", attempt, type(exc).__name__)
+                return False
+            await asyncio.sleep(policy.backoff * attempt)
+    log.error("A reply could not be delivered after %d attempts (flood wait).", policy.attempts)
+    return False

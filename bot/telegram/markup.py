@@ -1,0 +1,56 @@
+"""Replies' buttons and inline answers as Telegram objects."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    SwitchInlineQueryChosenChat,
+)
+
+from ..callbacks import MAX_CALLBACK_BYTES
+from ..compose import TELEGRAM_TEXT_LIMIT
+from ..conversation import MAX_INLINE_QUERY_CHARS
+from ..replies import Button, InlineAnswer
+
+MAX_RESULT_ID_BYTES = 64  # Bot API: an inline result id is 1-64 bytes
+
+
+@lru_cache(maxsize=4096)
+def keyboard(reply_buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    """An inline keyboard for a reply's button rows (None when there are none). A Share button opens
+    the chat picker with the answer's title as the inline query."""
+    rows = []
+    for row in reply_buttons:
+        out = []
+        for b in row:
+            if b.url:
+                out.append(InlineKeyboardButton(b.label, url=b.url))
+            elif b.share is not None:
+                chosen = SwitchInlineQueryChosenChat(
+                    query=b.share[:MAX_INLINE_QUERY_CHARS],
+                    allow_user_chats=True,
+                    allow_group_chats=True,
+                    allow_channel_chats=True,
+                )
+                out.append(InlineKeyboardButton(b.label, switch_inline_query_chosen_chat=chosen))
+            elif b.data and len(b.data.encode()) <= MAX_CALLBACK_BYTES:
+                out.append(InlineKeyboardButton(b.label, callback_data=b.data))
+        if out:
+            rows.append(out)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def inline_article(answer: InlineAnswer) -> InlineQueryResultArticle:
+    """One inline-mode result that sends the full answer (parse mode and link previews from Defaults)."""
+    return InlineQueryResultArticle(
+        id=answer.id[:MAX_RESULT_ID_BYTES],
+        title=answer.title,
+        description=answer.description,
+        input_message_content=InputTextMessageContent(answer.text[:TELEGRAM_TEXT_LIMIT]),
+        reply_markup=keyboard(answer.buttons),
+    )
