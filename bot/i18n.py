@@ -17,6 +17,7 @@ from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 
+from . import resources
 from .yamlfile import Problem
 
 DOMAIN = "messages"
@@ -26,7 +27,7 @@ def default_locales_dir() -> Path:
     env = os.environ.get("KYR_LOCALES_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "locales"
+    return resources.locales_dir()
 
 
 def catalog_path(lang: str, directory: Path | None = None) -> Path:

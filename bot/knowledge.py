@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import resources
 from .yamlfile import LineDict, LineList, Problem, load_yaml
 
 ANSWER_KINDS = ("answer", "smalltalk", "unsupported")
@@ -30,7 +31,7 @@ def default_knowledge_dir() -> Path:
     env = os.environ.get("KYR_KNOWLEDGE_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "knowledge"
+    return resources.knowledge_dir()
 
 
 class KnowledgeError(Exception):
