@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from .compose import render_entry, to_plain
 from .config import Config, ConfigError
@@ -80,7 +82,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{warning} (warning)", file=sys.stderr)
     for problem in problems:
         print(problem, file=sys.stderr)
-    if problems:
+    if problems or kb is None:
         print(f"kyr-bot check: {len(problems)} problem(s)", file=sys.stderr)
         return 1
     print(f"kyr-bot check: OK ({len(kb.entries)} entries, languages {', '.join(kb.languages)})")
@@ -129,8 +131,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_bot(args, args.config)
 
 
+def version() -> str:
+    """The installed distribution's version, or ``unknown`` when the package runs without being installed."""
+    try:
+        return metadata.version("kyr-bot")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kyr-bot", description="Know-your-rights bot (English/Spanish).")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ask", help="print the answer to one question")
@@ -163,9 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(encoding="utf-8", errors="replace")
-        sys.stdin.reconfigure(encoding="utf-8", errors="replace")
+    for stream in (sys.stdout, sys.stdin):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(encoding="utf-8", errors="replace")
     args = build_parser().parse_args(argv)
     try:
         args.config = Config.from_env(os.environ, need_token=args.command == "run")

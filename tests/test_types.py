@@ -1,0 +1,21 @@
+"""The package type-checks clean with mypy (settings in pyproject.toml's ``[tool.mypy]``)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.xfail(strict=False, reason="enabled after the structure refactor")
+def test_mypy_clean():
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
