@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from importlib import metadata
+from pathlib import Path
 
 from .compose import render_entry, to_plain
 from .config import Config, ConfigError
@@ -74,10 +75,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     languages = kb.languages if kb else ("en", "es")
     problems.extend(check_catalogs(languages))
     warnings = list(kb.warnings) if kb else []
-    if kb is not None and not args.no_reading_level:
-        from .knowledge.readability import reading_level_warnings
+    if kb is not None:
+        from .card_data import card_problems
 
-        warnings += reading_level_warnings(kb)
+        values = {lang: kb.contacts.values_for(lang) for lang in kb.languages}
+        problems.extend(card_problems(kb.directory, kb.languages, values))
+        if not args.no_reading_level:
+            from .knowledge.readability import reading_level_warnings
+
+            warnings += reading_level_warnings(kb)
     for warning in warnings:
         print(f"{warning} (warning)", file=sys.stderr)
     for problem in problems:
@@ -114,6 +120,34 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
     json.dump({"languages": list(kb.languages), "entries": entries}, sys.stdout, ensure_ascii=False, indent=2)
     print()
+    return 0
+
+
+def cmd_card(args: argparse.Namespace) -> int:
+    from .card_data import CardError, load_card
+    from .card_render import CardFitError, render_card
+
+    kb = _load_or_exit()
+    lang = args.lang or kb.default_language
+    _check_lang(kb, lang)
+    try:
+        cards = load_card(kb.directory, kb.languages, {code: kb.contacts.values_for(code) for code in kb.languages})
+        card = render_card(cards.text(lang))
+    except CardError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"kyr-bot: the card has {len(exc.problems)} problem(s); fix them first.", file=sys.stderr)
+        return 2
+    except CardFitError as exc:
+        print(f"kyr-bot: {exc}", file=sys.stderr)
+        return 2
+    output = Path(args.output or f"rights-card-{lang}.png")
+    try:
+        output.write_bytes(card.png)
+    except OSError as exc:
+        print(f"kyr-bot: cannot write {output}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"kyr-bot: wrote the {lang} rights card ({card.width}×{card.height} px) to {output}")
     return 0
 
 
@@ -160,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="the whole knowledge base as JSON")
     p.add_argument("--json", action="store_true", default=True, help="JSON output (the only format)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("card", help="draw the rights card picture (PNG) in one language")
+    p.add_argument("--lang", help="the card's language (default: the knowledge base's default language)")
+    p.add_argument("-o", "--output", help="where to write the PNG (default: rights-card-<lang>.png)")
+    p.set_defaults(func=cmd_card)
 
     p = sub.add_parser("chat", help="talk to the bot in this terminal (no Telegram token needed)")
     p.add_argument("--lang", help="start in this language")
