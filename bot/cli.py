@@ -48,20 +48,24 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from .matcher import Matcher
+    """One output line per input line: what the conversation would do with each message."""
+    from .conversation import Conversation, Understood, clean_input
 
     kb = _load_or_exit(args.config)
-    matcher = Matcher(kb)
+    conversation = Conversation.from_knowledge(kb)
     for line in sys.stdin:
         query = line.rstrip("\r\n")
-        if not query.strip():
-            continue
-        result = matcher.match(query)
+        clean = clean_input(query)
+        # An empty line still gets its record: the bot would ask for words.
+        understood = conversation.understand(clean) if clean else Understood("fallback", kb.default_language, None)
         if args.json:
-            print(json.dumps(result.as_json(), ensure_ascii=False), flush=True)
+            print(json.dumps(understood.as_json(query), ensure_ascii=False), flush=True)
         else:
-            alts = ", ".join(f"{a.id} {a.score:.0f}" for a in result.alternatives)
-            print(f"{result.entry_id or '-'}\t{result.score:.0f}\t{result.lang}\t{alts}\t{query}", flush=True)
+            result = understood.result
+            alts = ", ".join(f"{a.id} {a.score:.0f}" for a in result.alternatives) if result else ""
+            score = f"{result.score:.0f}" if result else "0"
+            entry = understood.entry_id or "-"
+            print(f"{entry}\t{understood.route}\t{score}\t{understood.lang}\t{alts}\t{query}", flush=True)
     return 0
 
 
@@ -127,7 +131,7 @@ def cmd_card(args: argparse.Namespace) -> int:
     from .card_data import CardError, load_card
     from .card_render import CardFitError, render_card
 
-    kb = _load_or_exit()
+    kb = _load_or_exit(args.config)
     lang = args.lang or kb.default_language
     _check_lang(kb, lang)
     try:

@@ -24,8 +24,20 @@ def esc(text: str) -> str:
 
 
 def fill(kb: KnowledgeBase, text: str, lang: str) -> str:
-    """Replace {placeholders} with contact values (validated at load time)."""
-    return text.format_map(kb.contacts.values_for(lang))
+    """Replace {placeholders} with contact values (validated at load time) and ``{legal_review}``."""
+    return text.format_map({**kb.contacts.values_for(lang), "legal_review": legal_review_sentence(kb, lang)})
+
+
+def legal_review_sentence(kb: KnowledgeBase, lang: str) -> str:
+    """Who reviewed the content as a lawyer would, when the knowledge base records it; else says plainly
+    that no lawyer and no one from the ACLU has."""
+    _ = translator(lang).gettext
+    review = kb.legal_review
+    if review is None:
+        return _("No lawyer has reviewed these answers, and neither has the ACLU.")
+    return _("A legal review of these answers is on record: {by}, {date}.").format(
+        by=review.by, date=format_day(review.date, lang)
+    )
 
 
 def contact_block(kb: KnowledgeBase, lang: str) -> str:
@@ -37,6 +49,25 @@ def disclaimer(lang: str) -> str:
     """'This is general information, not legal advice.' in ``lang``."""
     _ = translator(lang).gettext
     return _("This is general information, not legal advice.")
+
+
+def officer_block(kb: KnowledgeBase, entry: Entry | None, lang: str) -> str:
+    """The officer card as HTML: the English statement (with the entry's own situation line, if any),
+    then what it means in ``lang`` right under it. Empty when the knowledge base has no officer card."""
+    card = kb.officer_card
+    if card is None:
+        return ""
+    _ = translator(lang).gettext
+    english = card.statement
+    meaning = card.explanation.get(lang, "")
+    if entry is not None and entry.officer_statement:
+        english = f"{english} {entry.officer_statement}"
+        extra = entry.officer_meaning.get(lang)
+        if extra:
+            meaning = f"{meaning}\n{extra}" if meaning else extra
+    label = _("To show or read to an officer (in English):")
+    block = f"<b>{esc(label)}</b>\n<i>{esc(english)}</i>"
+    return f"{block}\n{esc(meaning)}" if meaning else block
 
 
 def render_entry(
@@ -51,19 +82,19 @@ def render_entry(
     if entry.kind == "smalltalk":
         return body
     parts = [f"<b>{esc(text.title)}</b>", body]
-    statement = ""
-    if entry.officer_statement:
-        label = _("To show or read to an officer (in English):")
-        statement = f"<b>{esc(label)}</b>\n<i>{esc(entry.officer_statement)}</i>"
-        if not statement_last:
-            parts.append(statement)
+    statement = officer_block(kb, entry, lang) if entry.officer_statement else ""
+    if statement and not statement_last:
+        parts.append(statement)
     if entry.sources:
         label = _("Sources:")
         lines = [f"<b>{esc(label)}</b>"]
         lines += [f"• {esc(s.title)}: {esc(s.url)}" for s in entry.sources]
         parts.append("\n".join(lines))
-    tail = [
-        esc(_("Reviewed: {date}").format(date=format_day(entry.reviewed, lang))),
+    tail = [esc(_("Reviewed: {date}").format(date=format_day(entry.reviewed, lang)))]
+    if entry.legal_review is not None:
+        review = entry.legal_review
+        tail.append(esc(_("Legal review: {by}, {date}").format(by=review.by, date=format_day(review.date, lang))))
+    tail += [
         contact_block(kb, lang),
         f"<i>{esc(disclaimer(lang))}</i>",
     ]

@@ -5,6 +5,8 @@ in :mod:`.screens`, button and link formats in :mod:`.callbacks`, flood protecti
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import callbacks as cb
@@ -13,12 +15,15 @@ from .flood import FloodGuard
 from .knowledge import KnowledgeBase
 from .matcher import Matcher, MatchResult
 from .replies import InlineAnswer, Reply, User
+from .routing import route
 from .screens import Screens
 from .storage import MemoryStore, PreferenceStore
 from .views import AnswerViews
 
 MAX_INLINE_RESULTS = 50  # Bot API: answerInlineQuery takes at most 50 results
 MAX_INLINE_QUERY_CHARS = 256  # Bot API: an inline query is at most 256 characters
+LAST_ANSWERS_KEPT = 10_000  # users whose last answer is remembered (memory only) to re-show it in another language
+ROUTES = ("answer", "did_you_mean", "fallback", "emergency", "language", "smalltalk")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
@@ -33,6 +38,28 @@ def client_language(code: str | None, languages: tuple[str, ...]) -> str | None:
 def clean_input(text: str | None) -> str:
     """Drop control and direction-override characters; trim."""
     return _CONTROL.sub(" ", text or "").strip()
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What the conversation makes of a message: ``route`` (one of ROUTES), the reply language, the
+    match (None for a language request) and the entry it would show (an answer or an emergency screen)."""
+
+    route: str
+    lang: str
+    result: MatchResult | None
+    entry_id: str | None = None
+
+    def as_json(self, query: str) -> dict[str, Any]:
+        """``kyr-bot match --json``'s record: the match's fields plus ``route`` and ``unsupported``."""
+        if self.result is None:
+            record: dict[str, Any] = {"query": query, "lang": self.lang, "id": None, "score": 0.0, "alternatives": []}
+        else:
+            record = self.result.as_json()
+        record["id"] = self.entry_id
+        record["unsupported"] = self.result.unsupported_id if self.result else None
+        record["route"] = self.route
+        return record
 
 
 class Conversation:
@@ -54,6 +81,7 @@ class Conversation:
         self.views = AnswerViews(kb)
         self.screens = Screens(kb, self.views, self.commands)
         self.bot_username = bot_username
+        self._last_answer: OrderedDict[int, str] = OrderedDict()
         self._titles: dict[str, tuple[str, str]] = {}
         for entry in kb.entries.values():
             for lang, text in entry.texts.items():
@@ -105,6 +133,57 @@ class Conversation:
         lang = self.language(user)
         return Reply("", lang) if gate == "drop" else self.screens.slow_down(lang)
 
+    def understand(self, text: str, usual: str | None = None) -> Understood:
+        """Route a cleaned, non-empty message: a cry for help or agents here now (emergency), a request
+        for a language, small talk, or a question for the matcher (answer, did you mean, fallback).
+        ``usual`` is the user's language, used when the text's own language is unclear."""
+        routed = route(text, self.kb.routing)
+        if routed is not None and routed.kind == "language" and routed.lang:
+            return Understood("language", routed.lang, None)
+        result = self.matcher.match(text, lang_hint=usual)
+        lang = self._text_language(result, usual or self.kb.default_language)
+        if routed is not None and routed.kind == "emergency":
+            return Understood(
+                "emergency", lang, result, result.entry_id if result.entry_id in self.kb.emergency else None
+            )
+        entry = self.kb.entry(result.entry_id) if result.entry_id else None
+        if routed is not None and routed.kind == "smalltalk" and (entry is None or entry.kind == "smalltalk"):
+            return Understood("smalltalk", lang, result, entry.id if entry else self.kb.routing.smalltalk_entry)
+        if entry is not None:
+            return Understood("smalltalk" if entry.kind == "smalltalk" else "answer", lang, result, entry.id)
+        if result.alternatives and not result.unsupported_id:
+            return Understood("did_you_mean", lang, result)
+        return Understood("fallback", lang, result)
+
+    def reply_to(self, user: User, understood: Understood) -> Reply:
+        """The reply for an understood message; remembers the last answer shown (memory only)."""
+        lang, entry = understood.lang, self.kb.entry(understood.entry_id or "")
+        if understood.route == "language":
+            if user.id is not None:
+                self.store.set_language(user.id, lang)
+            last = self.kb.entry(self._last_answer.get(user.id, "")) if user.id is not None else None
+            if last is not None:
+                return replace(self.screens.answer(last, lang), language_changed=True)
+            return self.screens.language_set(lang, edit=False)
+        if understood.route == "emergency":
+            reply = self.screens.emergency_screen(entry, lang) if entry else self.screens.emergency_menu(lang)
+        elif entry is not None:
+            reply = self.screens.answer(entry, lang)
+        else:
+            assert understood.result is not None
+            reply = self.screens.for_match(understood.result, lang)
+        if entry is not None and entry.kind == "answer":
+            self._remember(user, entry.id)
+        return reply
+
+    def _remember(self, user: User, entry_id: str) -> None:
+        if user.id is None:
+            return
+        self._last_answer[user.id] = entry_id
+        self._last_answer.move_to_end(user.id)
+        while len(self._last_answer) > LAST_ANSWERS_KEPT:
+            self._last_answer.popitem(last=False)
+
     def handle_text(self, user: User, text: str) -> Reply | None:
         """Reply to a typed message; None when the user is flooding and was already told to slow down."""
         gated = self.flood_gate(user)
@@ -114,18 +193,19 @@ class Conversation:
         usual = self.language(user)
         if not clean:
             return self.screens.fallback(usual, empty=True)
-        result = self.matcher.match(clean, lang_hint=usual)
-        return self.screens.for_match(result, self._text_language(result, usual))
+        return self.reply_to(user, self.understand(clean, usual))
 
     def ask(self, text: str, lang: str | None = None) -> Reply:
-        """One question, one answer (the ``kyr-bot ask`` command)."""
+        """One question, one answer (the ``kyr-bot ask`` command), in ``lang`` if given."""
         clean = clean_input(text)
-        result = self.matcher.match(clean or text, lang_hint=lang)
+        if not clean:
+            return self.screens.fallback(lang if lang in self.kb.languages else self.kb.default_language, empty=True)
+        understood = self.understand(clean, lang)
         if lang in self.kb.languages:
-            reply_lang = lang
-        else:
-            reply_lang = result.lang if result.lang_confident else self.kb.default_language
-        return self.screens.for_match(result, reply_lang) if clean else self.screens.fallback(reply_lang, empty=True)
+            understood = replace(understood, lang=lang)
+        elif understood.result is not None and not understood.result.lang_confident:
+            understood = replace(understood, lang=self.kb.default_language)
+        return self.reply_to(User(None), understood)
 
     def handle_command(self, user: User, command: str, arg: str = "") -> Reply:
         """The reply to a command (empty text: the user is flooding and was told to slow down)."""
@@ -146,8 +226,7 @@ class Conversation:
         if action == "language":
             return screens.language_menu(lang)
         if action == "delete":
-            removed = self.store.delete(user.id) if user.id is not None else False
-            return screens.deleted(lang, removed)
+            return self.delete(user, lang)
         entry = self.kb.entry(self.kb.affiliate.content_commands.get(action or "", ""))
         if entry is not None:
             return screens.answer(entry, lang)
@@ -161,6 +240,7 @@ class Conversation:
         verb, arg, lang = press.verb, press.arg, press.lang
         entry = self.kb.entry(arg) if arg else None
         if verb in (cb.ANSWER, cb.ANSWER_SWITCH) and entry is not None and entry.answerable:
+            self._remember(user, entry.id)
             return self.screens.answer(entry, lang, edit=verb == cb.ANSWER_SWITCH)
         if verb == cb.TOPIC:
             if not arg:
@@ -177,7 +257,16 @@ class Conversation:
             if user.id is not None:
                 self.store.set_language(user.id, lang)
             return self.screens.language_set(lang)
+        if verb == cb.DELETE:
+            return self.delete(user, lang)
         return self.screens.stale(lang)
+
+    def delete(self, user: User, lang: str) -> Reply:
+        """Forget everything stored about the user (their language choice and last answer)."""
+        removed = self.store.delete(user.id) if user.id is not None else False
+        if user.id is not None:
+            self._last_answer.pop(user.id, None)
+        return self.screens.deleted(lang, removed)
 
     def handle_non_text(self, user: User) -> Reply:
         """A message with no words (photo, sticker, voice)."""

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from . import callbacks as cb
 from .commands import CommandBook
-from .compose import contact_block, disclaimer, esc, fill
+from .compose import contact_block, disclaimer, esc, fill, officer_block
 from .i18n import translator
 from .knowledge import Entry, KnowledgeBase, TopicGroup
 from .matcher import MatchResult
@@ -112,15 +112,21 @@ class Screens:
         return Reply("<b>" + esc(group.labels.get(lang, group.id)) + "</b>", lang, tuple(rows), edit=True)
 
     def emergency_menu(self, lang: str, edit: bool = False) -> Reply:
-        """The emergency chooser."""
+        """The emergency screen: the officer card at once (English words and what they mean), then a
+        button for each situation and the way to the help menu."""
         _ = translator(lang).gettext
-        rows = [
+        rows: list[tuple[Button, ...]] = [
             (Button(e.text(lang).title, data=cb.encode(cb.EMERGENCY, e.id, lang)),)
             for e in (self.kb.entry(eid) for eid in self.kb.emergency)
             if e is not None
         ]
-        text = esc(_("What is happening? Choose one. Stay calm, do not run and do not lie."))
-        return Reply(text, lang, tuple(rows), edit=edit)
+        rows.append((Button(_("Topics"), data=cb.encode(cb.TOPIC, "", lang)),))
+        parts = ["🆘 <b>" + esc(_("If ICE or the police are with you now")) + "</b>"]
+        card = officer_block(self.kb, None, lang)
+        if card:
+            parts.append(card)
+        parts.append(esc(_("What is happening? Choose one. Stay calm, do not run and do not lie.")))
+        return Reply("\n\n".join(parts), lang, tuple(rows), edit=edit)
 
     def language_menu(self, lang: str) -> Reply:
         """One button per language, each labelled in its own language."""
@@ -135,11 +141,11 @@ class Screens:
         """A language's name in itself ('English', 'Español'), from its catalog."""
         return translator(code).gettext("English")
 
-    def language_set(self, lang: str) -> Reply:
-        """Confirmation that the language was saved."""
+    def language_set(self, lang: str, edit: bool = True) -> Reply:
+        """Confirmation that the language was saved (``edit``: in place of the language menu)."""
         _ = translator(lang).gettext
         text = esc(_("Done: I will answer in English. You can change it any time with /language."))
-        return Reply(text, lang, self.main_menu(lang), edit=True, language_changed=True)
+        return Reply(text, lang, self.main_menu(lang), edit=edit, language_changed=True)
 
     def deleted(self, lang: str, removed: bool) -> Reply:
         """Confirmation of /delete."""
@@ -162,6 +168,7 @@ class Screens:
             for a in result.alternatives
         ]
         rows.append((Button(_("None of these: show all topics"), data=cb.encode(cb.TOPIC, "", lang)),))
+        rows.append(self.emergency_row(lang))
         return Reply(esc(_("I am not sure I understood. Did you mean one of these?")), lang, tuple(rows))
 
     def fallback(self, lang: str, empty: bool = False, unsupported: Entry | None = None) -> Reply:
@@ -184,7 +191,7 @@ class Screens:
             )
         parts.append(esc(_("For help with your own situation, contact:")) + "\n" + contact_block(self.kb, lang))
         parts.append("<i>" + esc(disclaimer(lang)) + "</i>")
-        return Reply("\n\n".join(parts), lang, self.topic_rows(lang))
+        return Reply("\n\n".join(parts), lang, (*self.topic_rows(lang), self.emergency_row(lang)))
 
     def stale(self, lang: str) -> Reply:
         """A button this bot no longer knows: a short notice, nothing sent."""
@@ -213,10 +220,14 @@ class Screens:
         """One button per topic group."""
         return tuple((Button(g.labels.get(lang, g.id), data=cb.encode(cb.TOPIC, g.id, lang)),) for g in self.kb.topics)
 
+    def emergency_row(self, lang: str) -> tuple[Button, ...]:
+        """The 🆘 Emergency button, alone on its row."""
+        _ = translator(lang).gettext
+        return (Button("🆘 " + _("Emergency"), data=cb.encode(cb.EMERGENCY, "", lang)),)
+
     def main_menu(self, lang: str) -> Rows:
         """Emergency first, then the topic groups."""
-        _ = translator(lang).gettext
-        return ((Button("🆘 " + _("Emergency"), data=cb.encode(cb.EMERGENCY, "", lang)),), *self.topic_rows(lang))
+        return (self.emergency_row(lang), *self.topic_rows(lang))
 
     def menu_row(self, lang: str) -> Rows:
         """Topics and Emergency, side by side."""
@@ -249,5 +260,7 @@ class Screens:
             related = self.kb.entry(rid)
             if related is not None:
                 rows.append((Button("→ " + related.text(lang).title, data=cb.encode(cb.ANSWER, rid, lang)),))
+        if entry.id == self.kb.affiliate.content_commands.get("privacy"):
+            rows.append((Button("🗑 " + _("Delete what you keep about me"), data=cb.encode(cb.DELETE, "", lang)),))
         rows.append((Button(_("Topics"), data=cb.encode(cb.TOPIC, "", lang)),))
         return tuple(rows)

@@ -154,16 +154,20 @@ def test_ask_with_broken_knowledge_base_fails_with_file_and_line(runs, broken_kb
 # --------------------------------------------------------------------------- match --json
 
 
-def test_match_json_one_object_per_nonblank_line(runs, kb):
+def test_match_json_one_object_per_line(runs, kb):
     lines = ok(runs["match"]).splitlines()
-    assert len(lines) == 3  # the two blank lines are skipped
+    assert len(lines) == 5  # one record per input line: the two blank lines get fallback records
     results = [json.loads(line) for line in lines]
+    routes = {"answer", "did_you_mean", "fallback", "emergency", "language", "smalltalk"}
     for data in results:
-        assert set(data) == {"query", "lang", "id", "score", "alternatives"}
-        assert 0 <= data["score"] <= 100
+        assert set(data) == {"query", "lang", "id", "score", "alternatives", "unsupported", "route"}
+        assert 0 <= data["score"] <= 100 and data["route"] in routes
+        assert data["unsupported"] is None or kb.entries[data["unsupported"]].kind == "unsupported"
         for alt in data["alternatives"]:
             assert set(alt) == {"id", "score"} and alt["id"] in kb.entries
-    detainer, cake, lawyer = results
+    detainer, blank, spaces, cake, lawyer = results
+    assert (blank["id"], blank["route"], spaces["id"], spaces["route"]) == (None, "fallback", None, "fallback")
+    assert detainer["route"] == "answer"
     assert detainer["query"] == "what does an ICE detainer mean"
     assert (detainer["id"], detainer["lang"]) == ("detainer-basics", "en")
     assert cake["query"] == "best recipe for chocolate cake"  # no stray \r

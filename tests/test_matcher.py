@@ -104,7 +104,7 @@ LONG_STORIES = [
     (
         "my english is not good, my son got picked up by ICE yesterday morning at his work and we do not "
         "know where he is. How do I find him?",
-        {"arrested-by-ice", "held-on-detainer"},
+        {"arrested-by-ice", "held-on-detainer", "family-member-detained"},
     ),
     (
         "Last week my neighbor told me that ICE agents were going around our trailer park in Rock Springs "

@@ -414,8 +414,8 @@ def test_broken_knowledge_base_refuses_to_start(double, tmp_path):
     shutil.copytree(ROOT / "knowledge", kb)
     broken = kb / "entries" / "287g-basics.yaml"
     text = broken.read_text()
-    assert "\nreviewed: 2026-11-27\n" in text
-    broken.write_text(text.replace("\nreviewed: 2026-11-27\n", "\nreviewed: someday\n", 1))
+    assert re.search(r"\nreviewed: \d{4}-\d\d-\d\d\n", text)
+    broken.write_text(re.sub(r"\nreviewed: \d{4}-\d\d-\d\d\n", "\nreviewed: someday\n", text, count=1))
 
     result = run_refusing(double, tmp_path, KYR_KNOWLEDGE_DIR=str(kb))
     assert result.returncode != 0

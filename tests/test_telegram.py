@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.i18n import format_day
+
 from .botapi_double import BotApiDouble, html_to_plain
 from .harness import BotHarness, button, buttons_of, knowledge, text_of
 
@@ -59,7 +61,7 @@ async def test_question_gets_self_contained_answer_with_buttons(bot, double):
     entry = knowledge().entries["detainer-basics"]
     assert entry.text("en").title in text
     assert "Sources:" in text and entry.sources[0].url in text
-    assert "Reviewed: November 27, 2026" in text
+    assert f"Reviewed: {format_day(entry.reviewed, 'en')}" in text
     assert "aclu-wy.org" in text and "not legal advice" in text
     assert f"t.me/{BOT}?start=detainer-basics_en" in text  # the answer carries its own link
     assert reply.params["parse_mode"] == "HTML"
@@ -74,7 +76,7 @@ async def test_spanish_question_is_answered_in_spanish_whatever_the_app_language
     reply = await bot.say(202, "que hago si la migra toca mi puerta", language_code="en")
     text = text_of(reply)
     assert knowledge().entries["ice-at-door"].text("es").title in text
-    assert "Revisado el 27 de noviembre de 2026" in text
+    assert f"Revisado el {format_day(knowledge().entries['ice-at-door'].reviewed, 'es')}" in text
     # The emergency answer still carries the English statement for the officer.
     assert "I do not consent" in text
 
@@ -193,16 +195,19 @@ async def test_topics_browse_and_emergency_screens(bot):
     assert [b["callback_data"] for b in buttons_of(emergency)] == [f"e:{e}:en" for e in knowledge().emergency]
     screen = await bot.press(802, emergency, "e:arrested-by-ice:en", "sendMessage")
     text = text_of(screen)
+    card = knowledge().officer_card
     statement = knowledge().entries["arrested-by-ice"].officer_statement
-    assert text.rstrip().endswith(statement.strip()[-40:])
+    last = text.rstrip().rsplit("\n\n", 1)[-1]  # the screen ends with the officer card
+    assert card.statement in last and statement in last and last.endswith(card.explanation["en"].strip())
 
     other = await bot.press(802, screen, button(screen, "Español")["callback_data"], "editMessageText")
-    assert "(en inglés)" in text_of(other)  # the Spanish screen, still ending with the English statement
-    assert text_of(other).rstrip().endswith(statement.strip()[-40:])
+    last = text_of(other).rstrip().rsplit("\n\n", 1)[-1]  # the Spanish screen: English, then what it means
+    assert "(en inglés)" in last and card.statement in last and statement in last
+    assert last.index(statement) < last.index(knowledge().entries["arrested-by-ice"].officer_meaning["es"])
 
     screen = await bot.press(803, emergency, "e:stopped-public:es", "sendMessage")
-    assert "(en inglés)" in text_of(screen)
-    assert text_of(screen).rstrip().endswith(knowledge().entries["stopped-public"].officer_statement.strip()[-40:])
+    last = text_of(screen).rstrip().rsplit("\n\n", 1)[-1]
+    assert "(en inglés)" in last and knowledge().entries["stopped-public"].officer_statement in last
 
 
 async def test_content_commands_and_delete(bot):

@@ -54,10 +54,7 @@ def read_entry(
         text = _localized(chk, path, block, lang, placeholders)
         if text:
             texts[lang] = text
-    statement = data.get("officer_statement")
-    if statement is not None and not is_text(statement):
-        chk.err(path, data.line_of("officer_statement"), "'officer_statement' must be non-empty text")
-        statement = None
+    statement, meaning = _officer_statement(chk, path, data, langs)
     review = chk.legal_review(path, data)
     if len(chk.problems) > before or reviewed is None:
         return None
@@ -68,7 +65,8 @@ def read_entry(
         related=tuple(related),
         sources=sources,
         texts=texts,
-        officer_statement=statement.strip() if statement else None,
+        officer_statement=statement,
+        officer_meaning=meaning,
         legal_review=review,
     )
 
@@ -85,6 +83,30 @@ def check_related(chk: Checker, paths: list[Path], entries: dict[str, Entry], re
                 chk.err(path, line, f"related id {rid!r} does not exist")
             elif rid == entry.id:
                 chk.err(path, line, "an entry cannot be related to itself")
+
+
+def _officer_statement(
+    chk: Checker, path: Path, data: LineDict, langs: tuple[str, ...]
+) -> tuple[str | None, dict[str, str]]:
+    """``officer_statement``: English text, or ``{en: English, es: what it means, ...}``."""
+    raw = data.get("officer_statement")
+    line = data.line_of("officer_statement")
+    if raw is None:
+        return None, {}
+    if is_text(raw):
+        return " ".join(str(raw).split()), {}
+    if isinstance(raw, LineDict) and is_text(raw.get("en")):
+        meaning: dict[str, str] = {}
+        for lang, text in raw.items():
+            if lang != "en" and lang not in langs:
+                chk.err(path, raw.line_of(lang), f"officer_statement has {lang!r}, not a language in settings.yaml")
+            elif not is_text(text):
+                chk.err(path, raw.line_of(lang), f"officer_statement.{lang} must be non-empty text")
+            elif lang != "en":
+                meaning[str(lang)] = " ".join(str(text).split())
+        return " ".join(str(raw["en"]).split()), meaning
+    chk.err(path, line, "'officer_statement' must be English text, or {en: English text, es: what it means, ...}")
+    return None, {}
 
 
 def _localized(chk: Checker, path: Path, block: LineDict, lang: str, placeholders: set[str]) -> LocalizedText | None:

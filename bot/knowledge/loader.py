@@ -16,6 +16,7 @@ from .entry_file import check_related, read_entry
 from .lexicon_file import read_lexicon
 from .model import Entry, KnowledgeBase
 from .officer_card_file import read_officer_card
+from .routing_file import read_routing
 from .settings_file import read_affiliate, read_emergency, read_legal_review, read_settings, read_topics
 
 
@@ -56,6 +57,7 @@ def load_knowledge(
     affiliate = read_affiliate(chk, settings, entries)
     legal_review = read_legal_review(chk, settings)
     officer_card = read_officer_card(chk, directory, langs)
+    routing = read_routing(chk, directory, langs, set(entries))
     if chk.problems:
         raise KnowledgeError(chk.problems)
     return KnowledgeBase(
@@ -69,6 +71,7 @@ def load_knowledge(
         lexicon=lexicon,
         officer_card=officer_card,
         affiliate=affiliate,
+        routing=routing,
         legal_review=legal_review,
         warnings=tuple(chk.warnings),
     )

@@ -46,7 +46,7 @@ class Entry:
 
     ``kind`` is 'answer', 'smalltalk' (greeting, thanks) or 'unsupported' (a neighbouring question the
     bot must not answer). ``officer_statement`` is an optional English line an emergency screen adds to
-    the shared officer card for its own situation.
+    the shared officer card for its own situation; ``officer_meaning`` says what it means, per language.
     """
 
     id: str
@@ -56,6 +56,7 @@ class Entry:
     sources: tuple[Source, ...]
     texts: Mapping[str, LocalizedText]
     officer_statement: str | None = None
+    officer_meaning: Mapping[str, str] = field(default_factory=dict)
     legal_review: LegalReview | None = None
 
     def text(self, lang: str) -> LocalizedText:
@@ -113,8 +114,8 @@ class Contacts:
         return out
 
     def placeholder_names(self) -> set[str]:
-        """Every name an answer may use in braces."""
-        return set(self.values) | {f"{key}_as_of" for key in self.confirmed}
+        """Every name an answer may use in braces (``legal_review`` is filled from the review record)."""
+        return set(self.values) | {f"{key}_as_of" for key in self.confirmed} | {"legal_review"}
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,21 @@ class Lexicon:
     synonyms: tuple[tuple[str, ...], ...] = ()
     language_hints: Mapping[str, frozenset[str]] = field(default_factory=dict)
     everyday: Mapping[str, frozenset[str]] = field(default_factory=dict)  # real words never "repaired"
+
+
+@dataclass(frozen=True)
+class RoutingWords:
+    """Folded words and phrases from routing.yaml that mark messages that are not questions."""
+
+    help_words: frozenset[str] = frozenset()
+    filler_words: frozenset[str] = frozenset()
+    here_now: tuple[str, ...] = ()
+    agent_words: frozenset[str] = frozenset()
+    short_message_words: int = 5
+    language_names: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    language_words: frozenset[str] = frozenset()
+    smalltalk_words: frozenset[str] = frozenset()
+    smalltalk_entry: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +189,7 @@ class KnowledgeBase:
     lexicon: Lexicon
     officer_card: OfficerCard | None = None
     affiliate: Affiliate = field(default_factory=Affiliate)
+    routing: RoutingWords = field(default_factory=RoutingWords)
     legal_review: LegalReview | None = None
     warnings: tuple[Problem, ...] = ()
 

@@ -1,0 +1,56 @@
+"""Validating ``routing.yaml``: the words that mark messages which are not questions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..textnorm import fold
+from ..yamlfile import LineDict
+from .checks import Checker
+from .model import RoutingWords
+
+_SETS = ("help_words", "filler_words", "agent_words", "language_words", "smalltalk_words")
+
+
+def read_routing(chk: Checker, directory: Path, langs: tuple[str, ...], entries: set[str]) -> RoutingWords:
+    """The routing words (an absent file routes nothing); ``smalltalk_entry`` must be one of ``entries``."""
+    path = directory / "routing.yaml"
+    if not path.exists():
+        return RoutingWords()
+    data = chk.mapping(path)
+    if data is None:
+        return RoutingWords()
+    lists = chk.word_lists(path, LineDict({k: data[k] for k in (*_SETS, "here_now") if k in data}), "")
+    names_raw = data.get("language_names", LineDict())
+    names: dict[str, frozenset[str]] = {}
+    if isinstance(names_raw, LineDict):
+        names = {lang: frozenset(fold(w) for w in ws) for lang, ws in chk.word_lists(path, names_raw, "").items()}
+        for lang in names:
+            if lang not in langs:
+                chk.err(path, names_raw.line_of(lang), f"language_names has {lang!r}, not a language in settings.yaml")
+    else:
+        chk.err(path, data.line_of("language_names"), "'language_names' must map a language to its names")
+    short = data.get("short_message_words", 5)
+    if not isinstance(short, int) or short < 0:
+        chk.err(path, data.line_of("short_message_words"), "'short_message_words' must be a whole number")
+        short = 5
+
+    smalltalk_entry = data.get("smalltalk_entry")
+    if smalltalk_entry is not None and smalltalk_entry not in entries:
+        chk.err(path, data.line_of("smalltalk_entry"), f"smalltalk_entry {smalltalk_entry!r} is not an entry")
+        smalltalk_entry = None
+
+    def folded(key: str) -> frozenset[str]:
+        return frozenset(fold(w) for w in lists.get(key, ()))
+
+    return RoutingWords(
+        help_words=folded("help_words"),
+        filler_words=folded("filler_words"),
+        here_now=tuple(sorted(" ".join(fold(p).split()) for p in lists.get("here_now", ()))),
+        agent_words=folded("agent_words"),
+        short_message_words=short,
+        language_names={k: v for k, v in names.items() if k in langs},
+        language_words=folded("language_words"),
+        smalltalk_words=folded("smalltalk_words"),
+        smalltalk_entry=smalltalk_entry,
+    )
