@@ -1,0 +1,507 @@
+"""The conversation core, driven directly (no Telegram): every reply a user can get, checked by what they
+would notice — the text they read, the buttons they see and what pressing them does, the language."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot import callbacks as cb
+from bot.compose import to_plain
+from bot.conversation import Conversation
+from bot.flood import FloodGuard
+from bot.replies import Button, Reply, User
+from bot.storage import MemoryStore
+
+from .harness import knowledge, shared_matcher
+
+KB = knowledge()
+SETTINGS = yaml.safe_load((Path(__file__).resolve().parent.parent / "knowledge" / "settings.yaml").read_text())
+LANGS = ("en", "es")
+OTHER = {"en": "es", "es": "en"}
+PHONE, EMAIL = KB.contacts.values["aclu_phone"], KB.contacts.values["aclu_email"]
+UI = {  # what the bot says (or the start of it), literally, in English and in Spanish
+    "disclaimer": (
+        "This is general information, not legal advice.",
+        "Esto es información general, no es consejo legal.",
+    ),
+    "language": ("English", "Español"),
+    "topics": ("Topics", "Temas"),
+    "emergency": ("🆘 Emergency", "🆘 Urgente"),
+    "choose topic": ("Choose a topic:", "Escoja un tema:"),
+    "all topics": ("« All topics", "« Todos los temas"),
+    "sorry": ("Sorry, I don't have an answer for that.", "Lo siento, no tengo una respuesta para eso."),
+    "type words": ("Please type your question in words.", "Por favor escriba su pregunta con palabras."),
+    "stale": ("This button is out of date.", "Este botón ya no sirve."),
+    "officer": ("To show or read to an officer (in English):", "Para mostrar o leerle al agente (en inglés):"),
+    "sources": ("Sources:", "Fuentes:"),
+    "unsure": ("I am not sure I understood. Did you mean one of these?", "No estoy seguro de haberle entendido."),
+    "none of these": ("None of these: show all topics", "Ninguna: ver todos los temas"),
+    "months": (
+        "January February March April May June July August September October November December",
+        "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    ),
+}
+
+
+def ui(key: str, lang: str) -> str:
+    return UI[key][LANGS.index(lang)]
+
+
+class FakeClock:
+    now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+CLOCK = FakeClock()
+CONV = Conversation(KB, shared_matcher(), MemoryStore(), flood=FloodGuard(burst=8, window=10.0, clock=CLOCK))
+_ids = itertools.count(1)
+
+
+def bug(reason: str, *values):
+    """A case that shows a bug in the bot (see the reason): it must fail until the bug is fixed."""
+    return pytest.param(*values, marks=pytest.mark.xfail(strict=True, reason=reason))
+
+
+def fresh(client_lang: str | None = "en") -> User:
+    """A new user (each test its own, so flood counts and saved languages never leak between tests)."""
+    return User(next(_ids), client_lang)
+
+
+def plain(reply: Reply) -> str:
+    return to_plain(reply.text)
+
+
+def labels(reply: Reply) -> list[str]:
+    return [b.label for b in reply.all_buttons()]
+
+
+def button(reply: Reply, label: str) -> Button:
+    found = [b for b in reply.all_buttons() if label in b.label]
+    assert len(found) == 1, f"{label!r} in {labels(reply)}"
+    return found[0]
+
+
+def press(user: User, reply: Reply, label: str) -> Reply:
+    return CONV.handle_callback(user, button(reply, label).data)
+
+
+def title(eid: str, lang: str) -> str:
+    return KB.entries[eid].text(lang).title
+
+
+def topic_labels(lang: str) -> list[str]:
+    return [g.labels[lang] for g in KB.topics]
+
+
+def assert_answer(reply: Reply, eid: str, lang: str) -> None:
+    """The reply is entry ``eid``'s answer in ``lang`` (title, then the answer's own words), with Share."""
+    answer_start = KB.entries[eid].text(lang).answer.split("{")[0].split("\n")[0][:60]  # before any placeholder
+    assert reply.lang == lang and not reply.notice and answer_start in plain(reply)
+    assert plain(reply).startswith(title(eid, lang) + "\n") and ui("disclaimer", lang) in plain(reply)
+    assert button(reply, "📤").share == title(eid, lang)
+
+
+def assert_topic_menu(reply: Reply, lang: str) -> None:
+    assert plain(reply) == ui("choose topic", lang) and labels(reply) == topic_labels(lang) and reply.lang == lang
+
+
+def assert_no_answer(reply: Reply, lang: str) -> None:
+    """A fallback: where to get help, the disclaimer and the topics, but no answer (nothing to share)."""
+    text = plain(reply)
+    assert PHONE in text and EMAIL in text and ui("disclaimer", lang) in text and reply.lang == lang
+    assert labels(reply) == topic_labels(lang)
+
+
+# ---------------------------------------------------------------------- /start and deep links
+@pytest.mark.parametrize("lang", LANGS)
+def test_welcome_in_the_users_language(lang):
+    user = fresh(lang)
+    reply = CONV.handle_command(user, "start")
+    heading = {"en": "Know your rights: immigration in Wyoming", "es": "Conozca sus derechos: inmigración en Wyoming"}
+    assert plain(reply).startswith(heading[lang]) and ui("disclaimer", lang) in plain(reply) and reply.lang == lang
+    assert labels(reply) == [ui("emergency", lang), *topic_labels(lang)]
+    assert labels(press(user, reply, ui("emergency", lang))) == [title(e, lang) for e in KB.emergency]
+
+
+@pytest.mark.parametrize(("eid", "lang"), [("detainer-basics", "es"), ("ice-at-door", "en")])
+def test_deep_link_opens_that_answer_in_that_language(eid, lang):
+    assert_answer(CONV.handle_command(fresh(OTHER[lang]), "start", f"{eid}_{lang}"), eid, lang)
+
+
+@pytest.mark.parametrize(
+    "payload", ["no-such-entry_en", "detainer-basics_fr", "other-topics_en", "immigration-applications_es", "x", "!!"]
+)
+@pytest.mark.parametrize(
+    ("lang", "note"), [("en", "That link does not open an answer any more."), ("es", "Ese enlace")]
+)
+def test_deep_link_that_opens_nothing_gets_the_menu_with_a_note(payload, lang, note):
+    reply = CONV.handle_command(fresh(lang), "start", payload)
+    assert plain(reply).startswith(note) and reply.lang == lang
+    assert labels(reply) == [ui("emergency", lang), *topic_labels(lang)]
+
+
+# ---------------------------------------------------------------------- menus and commands
+@pytest.mark.parametrize(
+    ("client", "command", "lang"),
+    [
+        ("en", "help", "en"),
+        ("es", "ayuda", "es"),
+        ("en", "ayuda", "es"),  # a Spanish alias answers in Spanish
+        bug(
+            "English command names are documented as neutral (bot/commands.py, settings.yaml) but only /start is: "
+            "/help from a Spanish app (no saved choice) answers in English",
+            *("es", "help", "es"),
+        ),
+    ],
+)
+def test_help_lists_every_command_in_the_users_language(client, command, lang):
+    reply = CONV.handle_command(fresh(client), command)
+    listed = {line.split()[0] for line in plain(reply).splitlines() if line.startswith("/")}
+    # Every command but /start (which opened the chat), by its name in the reader's language.
+    commands = SETTINGS["commands"]
+    assert listed == {"/" + (commands[c].get(lang) or commands[c]["en"]) for c in commands if c != "start"}
+    assert reply.lang == lang
+
+
+@pytest.mark.parametrize(("command", "lang"), [("topics", "en"), ("temas", "es")])
+def test_topic_menu_groups_and_back(command, lang):
+    user = fresh("en")
+    menu = CONV.handle_command(user, command)
+    assert_topic_menu(menu, lang)
+    for group in KB.topics:
+        shown = press(user, menu, group.labels[lang])
+        assert plain(shown) == group.labels[lang] and shown.edit
+        assert labels(shown) == [*(title(e, lang) for e in group.entry_ids), ui("all topics", lang)]
+        assert_answer(press(user, shown, title(group.entry_ids[-1], lang)), group.entry_ids[-1], lang)
+        back = press(user, shown, ui("all topics", lang))
+        assert_topic_menu(back, lang)
+        assert back.edit
+
+
+@pytest.mark.parametrize(("command", "lang", "calm"), [("emergency", "en", "Stay calm"), ("urgente", "es", "la calma")])
+def test_emergency_menu_and_screens_end_with_the_statement_for_an_officer(command, lang, calm):
+    user = fresh("en")
+    menu = CONV.handle_command(user, command)
+    assert calm in plain(menu) and labels(menu) == [title(e, lang) for e in KB.emergency]
+    for eid in KB.emergency:
+        statement = KB.entries[eid].officer_statement.strip()
+        screen = press(user, menu, title(eid, lang))
+        assert plain(screen).startswith(title(eid, lang)) and ui("disclaimer", lang) in plain(screen)
+        assert plain(screen).endswith(ui("officer", lang) + "\n" + statement)
+        switched = press(user, screen, ui("language", OTHER[lang]))
+        assert switched.edit and switched.lang == OTHER[lang] and plain(switched).startswith(title(eid, OTHER[lang]))
+        assert plain(switched).endswith(ui("officer", OTHER[lang]) + "\n" + statement)
+
+
+def test_language_choice_is_saved_and_delete_forgets_it():
+    user = fresh(None)
+    menu = CONV.handle_command(user, "language")
+    assert labels(menu) == ["English", "Español"]
+    assert plain(press(user, menu, "Español")).startswith("Listo: le voy a contestar en español")
+    assert "/temas" in plain(CONV.handle_command(user, "help"))
+    assert plain(CONV.handle_text(user, "xyzzy plugh")).startswith(ui("sorry", "es"))  # no language in the text
+    assert plain(CONV.handle_command(user, "delete")).startswith("Listo. Borré todo lo que tenía guardado sobre usted")
+    assert "/topics" in plain(CONV.handle_command(user, "help"))  # back to the default language
+    assert plain(CONV.handle_command(user, "delete")).startswith("I had nothing stored about you.")
+
+
+def test_english_choice_beats_a_spanish_app():
+    user = fresh("es")
+    chosen = press(user, CONV.handle_command(user, "idioma"), "English")
+    assert plain(chosen).startswith("Done: I will answer in English.") and chosen.lang == "en"
+    assert plain(CONV.handle_non_text(user)).startswith("I can only read text messages.")
+
+
+@pytest.mark.parametrize(  # /contact, /contacto, /about, /acerca, /privacy, /privacidad
+    ("command", "eid", "lang"),
+    [
+        (name, eid, lang)
+        for c, eid in SETTINGS["content_commands"].items()
+        for lang, name in SETTINGS["commands"][c].items()
+    ],
+)
+def test_content_commands_open_their_entries(command, eid, lang):
+    assert_answer(CONV.handle_command(fresh("en"), command), eid, lang)
+
+
+@pytest.mark.parametrize(
+    ("lang", "not_text", "unknown"),
+    [
+        ("en", "I can only read text messages.", "I don't know that command. Try /help."),
+        ("es", "Solo puedo leer mensajes de texto.", "No conozco ese comando. Pruebe /ayuda."),
+    ],
+)
+def test_photo_and_unknown_command(lang, not_text, unknown):
+    user = fresh(lang)
+    for reply, expected in ((CONV.handle_non_text(user), not_text), (CONV.handle_command(user, "frobnicate"), unknown)):
+        assert plain(reply).startswith(expected) and reply.lang == lang
+        assert labels(reply) == [ui("topics", lang), ui("emergency", lang)]
+        assert_topic_menu(press(user, reply, ui("topics", lang)), lang)
+
+
+# ---------------------------------------------------------------------- answers
+@pytest.mark.parametrize(
+    ("question", "eid", "lang"),
+    [
+        ("What is an ICE detainer?", "detainer-basics", "en"),
+        ("¿Qué es un detainer de inmigración?", "detainer-basics", "es"),
+        ("Does the county jail have to honor an ICE detainer?", "detainer-must-honor", "en"),
+        ("Mi esposo está en la cárcel del condado con un detainer de ICE, ¿qué hacemos?", "held-on-detainer", "es"),
+    ],
+)
+def test_question_gets_its_answer_in_the_questions_language(question, eid, lang):
+    assert_answer(CONV.handle_text(fresh(OTHER[lang]), question), eid, lang)
+
+
+def test_answer_buttons_switch_language_open_related_and_share():
+    user = fresh("en")
+    answer = CONV.handle_text(user, "What is an ICE detainer?")
+    switched = press(user, answer, "Español")
+    assert_answer(switched, "detainer-basics", "es")
+    assert switched.edit
+    assert_answer(press(user, switched, "English"), "detainer-basics", "en")
+    related = KB.entries["detainer-basics"].related[:3]
+    assert labels(answer) == ["Español", "📤 Share", *("→ " + title(r, "en") for r in related), "Topics"]
+    for rid in related:
+        opened = press(user, answer, title(rid, "en"))
+        assert_answer(opened, rid, "en")
+        assert not opened.edit
+    assert_topic_menu(press(user, answer, "Topics"), "en")
+
+
+@pytest.mark.parametrize(("text", "eid", "lang"), [("hi", "greeting", "en"), ("gracias", "thanks", "es")])
+def test_small_talk_gets_a_short_reply_and_the_menu(text, eid, lang):
+    reply = CONV.handle_text(fresh(OTHER[lang]), text)
+    assert plain(reply).strip() == KB.entries[eid].text(lang).answer.strip() and reply.lang == lang
+    assert labels(reply) == [ui("topics", lang), ui("emergency", lang)]
+
+
+# Found by running every question in tests/data/*_questions.yaml through the matcher and keeping those
+# scored between the "did you mean" and the answer lines (the dev set's only such in-scope question is
+# labelled with an entry that does not exist; these two are from the holdout set).
+UNSURE_EN = (
+    "my dad got arrested for a dui thing on saturday and now the jail says he cant get out bc of immigration. "
+    "my mom is freaking out and doesnt speak english. what do we do??"
+)
+UNSURE_ES = "me pueden parar en el walmart y preguntarme si soy legal"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "expected"), [(UNSURE_EN, "en", "held-on-detainer"), (UNSURE_ES, "es", "stopped-public")]
+)
+def test_did_you_mean_offers_answers_and_all_topics(question, lang, expected):
+    user = fresh(OTHER[lang])
+    reply = CONV.handle_text(user, question)
+    assert plain(reply).startswith(ui("unsure", lang)) and reply.lang == lang
+    *choices, last = labels(reply)
+    assert title(expected, lang) in choices and last == ui("none of these", lang) and len(choices) >= 2
+    by_title = {title(e, lang): e for e in KB.entries}
+    for choice in choices:
+        assert_answer(press(user, reply, choice), by_title[choice], lang)
+    assert_topic_menu(press(user, reply, last), lang)
+
+
+def _misrouted(question: str, lang: str, eid: str, gets: str):
+    return bug(f"a plain {eid} question is not recognised as unsupported: it gets {gets}", question, eid, lang)
+
+
+@pytest.mark.parametrize(
+    ("question", "eid", "lang"),
+    [
+        ("I need help with my green card application", "immigration-applications", "en"),
+        ("¿Cómo pido la green card?", "immigration-applications", "es"),
+        ("help with my taxes", "other-topics", "en"),
+        ("ayuda con los taxes", "other-topics", "es"),
+        _misrouted("how do I get a green card", "en", "immigration-applications", "the registration-rule answer"),
+        _misrouted("green card", "en", "immigration-applications", "the registration-rule answer"),
+        _misrouted("how do I file my taxes", "en", "other-topics", "'did you mean' rights-violated"),
+        _misrouted("como hago mis impuestos", "es", "other-topics", "the 287g-costs answer (who pays for 287(g))"),
+    ],
+)
+def test_unsupported_questions_say_so_and_point_to_help(question, eid, lang):
+    reply = CONV.handle_text(fresh(OTHER[lang]), question)
+    assert plain(reply).startswith(KB.entries[eid].text(lang).answer.split("\n")[0])
+    assert_no_answer(reply, lang)
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"), [("What time does the DMV open in Casper?", "en"), ("a que hora abre el DMV", "es")]
+)
+def test_out_of_scope_question_falls_back_with_contacts_and_topics(question, lang):
+    user = fresh(OTHER[lang])
+    reply = CONV.handle_text(user, question)
+    assert plain(reply).startswith(ui("sorry", lang))
+    assert_no_answer(reply, lang)
+    assert plain(press(user, reply, KB.topics[0].labels[lang])) == KB.topics[0].labels[lang]
+
+
+INVISIBLE = (
+    "invisible format characters (U+2060 word joiner, U+00AD soft hyphen; Unicode Cf like the zero-width space that "
+    'is dropped) are kept: the user gets "Sorry, I don\'t have an answer" instead of "please type your question"'
+)
+
+
+NOTHING = ["", "   ", "\n\t \u00a0", "\u200b\u200e\u202e", "\x00\x07\x1b", "\ufeff"]
+
+
+@pytest.mark.parametrize("text", NOTHING + [bug(INVISIBLE, "\u2060"), bug(INVISIBLE, "\u00ad")])
+@pytest.mark.parametrize("lang", LANGS)
+def test_nothing_typed_asks_for_words(text, lang):
+    reply = CONV.handle_text(fresh(lang), text)
+    assert plain(reply).startswith(ui("type words", lang))
+    assert_no_answer(reply, lang)
+
+
+# ---------------------------------------------------------------------- buttons
+FORGED = ["", "a:" + "x" * 70 + ":en", "z:ice-at-door:en", "a:ice-at-door:en:x", "a:ice-at-door:fr", "L::fr"]
+STALE = ["a:nope:en", "a:other-topics:en", "x:immigration-applications:es", "t:nope:en", "e:remain-silent:es"]
+
+
+@pytest.mark.parametrize("data", [None, *FORGED, *STALE])  # too long, wrong verb, unknown entry, language…
+@pytest.mark.parametrize("lang", LANGS)
+def test_stale_or_forged_buttons_get_only_a_short_notice(data, lang):
+    reply = CONV.handle_callback(fresh(lang), data)
+    assert reply.text == "" and not reply.buttons
+    # In the button's language when it is one of ours, else in the user's.
+    assert reply.notice.startswith(ui("stale", data[-2:] if data in STALE else lang))
+
+
+def test_every_button_on_every_screen_round_trips_and_works():
+    user = fresh("en")  # presses are not messages: they never count as flooding
+    screens = [CONV.handle_non_text(fresh()), CONV.handle_text(fresh(), "xyzzy"), CONV.handle_text(fresh(), "taxes")]
+    for lang in LANGS:
+        cmd = {action: names.get(lang) or names["en"] for action, names in SETTINGS["commands"].items()}
+        commands = [cmd[a] for a in ("start", "help", "topics", "emergency", "language")] + ["nope"]
+        screens += [CONV.handle_command(fresh(), c) for c in commands]
+        screens += [
+            CONV.handle_text(fresh(), {"en": "hello", "es": "hola"}[lang]),
+            CONV.handle_text(fresh(), UNSURE_ES),
+        ]
+        screens += [CONV.handle_callback(user, f"a:{eid}:{lang}") for eid, e in KB.entries.items() if e.answerable]
+    opened, seen = set(), set()
+    while screens:
+        reply = screens.pop()
+        assert reply.text and len(reply.text) <= 4096 and not reply.notice
+        if plain(reply).startswith(tuple(title(e, reply.lang) + "\n" for e in KB.entries)):
+            opened.add((plain(reply).split("\n")[0], reply.lang))
+        for b in reply.all_buttons():
+            assert b.label and sum(x is not None for x in (b.data, b.url, b.share)) == 1
+            if b.data is None or b.data in seen:
+                continue
+            seen.add(b.data)
+            parsed = cb.parse(b.data)
+            assert parsed is not None and len(b.data.encode()) <= 64
+            assert cb.encode(parsed.verb, parsed.arg, parsed.lang) == b.data
+            screens.append(CONV.handle_callback(user, b.data))
+    # Every listed topic can be reached by pressing buttons, in both languages.
+    assert {(title(e, lang), lang) for g in KB.topics for e in g.entry_ids for lang in LANGS} <= opened
+
+
+# ---------------------------------------------------------------------- flood
+def test_flood_gets_one_note_then_silence_then_normal_again():
+    user, other = fresh("es"), fresh("en")
+    burst = [CONV.handle_text(user, "hola") for _ in range(3)]  # text, commands and photos all count
+    burst += [CONV.handle_command(user, "temas") for _ in range(3)] + [CONV.handle_non_text(user) for _ in range(2)]
+    assert all(r is not None and plain(r) and not plain(r).startswith("Está mandando") for r in burst)
+    note = CONV.handle_text(user, "¿Qué es un detainer?")
+    assert plain(note).startswith("Está mandando mensajes muy rápido") and note.lang == "es"
+    assert CONV.handle_text(user, "¿Qué es un detainer?") is None
+    assert CONV.handle_command(user, "temas").text == "" and CONV.handle_non_text(user).text == ""
+    assert_answer(CONV.handle_text(other, "What is an ICE detainer?"), "detainer-basics", "en")
+    CLOCK.now += 10.0
+    assert_answer(CONV.handle_text(user, "¿Qué es un detainer de inmigración?"), "detainer-basics", "es")
+
+
+# ---------------------------------------------------------------------- inline mode
+def entry_of(result) -> tuple[str, str]:
+    """(entry id, language) an inline result stands for, from its id (the deep-link payload)."""
+    eid, lang = result.id.rsplit("_", 1)
+    return eid, lang
+
+
+def assert_full_answer(result) -> None:
+    eid, lang = entry_of(result)
+    text = to_plain(result.text)
+    assert result.title == title(eid, lang) and text.startswith(title(eid, lang))
+    assert ui("disclaimer", lang) in text and PHONE in text
+    assert KB.entries[eid].sources and all(s.url in text for s in KB.entries[eid].sources)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_inline_empty_query_offers_the_topic_entries(lang):
+    results = CONV.inline_answers(fresh(lang), "   ")
+    assert [r.title for r in results] == [title(e, lang) for g in KB.topics for e in g.entry_ids]
+    for r in results:
+        assert_full_answer(r)
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [("what do I do if ICE knocks on my door", "ice-at-door"), ("ice hold jail", "detainer-basics")]
+    + [(q, None) for q in ("hello", "gracias", "green card application", "taxes", "ICE " * 200)],
+)
+def test_inline_query_gives_ranked_full_answers_only(query, first):
+    results = CONV.inline_answers(fresh("en"), query)
+    assert len(results) <= 50 and len({r.id for r in results}) == len(results)
+    assert not first or entry_of(results[0]) == (first, "en")
+    for r in results:
+        assert KB.entries[entry_of(r)[0]].kind == "answer"  # never unsupported or small talk
+        assert_full_answer(r)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_share_button_brings_up_that_answer_first(lang):
+    # Share puts the title in the inline query; from an English user an exact Spanish title gives Spanish results.
+    share = button(CONV.handle_command(fresh(lang), "start", f"ice-at-door_{lang}"), "📤").share
+    results = CONV.inline_answers(fresh("en"), share)
+    assert entry_of(results[0]) == ("ice-at-door", lang) and len(results) > 1
+    assert all(entry_of(r)[1] == lang for r in results)
+
+
+def test_links_in_answers_open_the_same_answer():
+    conv = Conversation(KB, shared_matcher(), MemoryStore(), bot_username="kyr_test_bot")
+    answer = conv.handle_command(fresh("en"), "start", "ice-at-door_es")
+    payload = re.search(r"https://t\.me/kyr_test_bot\?start=(\S+)", plain(answer)).group(1)
+    assert conv.handle_command(fresh("en"), "start", payload) == answer
+    for result in conv.inline_answers(fresh("es"), "la migra en mi puerta"):
+        (link,) = [b for row in result.buttons for b in row]
+        assert link.label == "Abrir en el bot" and link.url.startswith("https://t.me/kyr_test_bot?start=")
+        assert conv.handle_command(fresh("en"), "start", link.url.split("=", 1)[1]).text == result.text
+
+
+# ---------------------------------------------------------------------- kyr-bot ask
+@pytest.mark.parametrize(
+    ("question", "lang", "expected"),
+    [
+        ("What is an ICE detainer?", None, "en"),
+        ("¿Qué es un detainer de inmigración?", None, "es"),
+        ("What is an ICE detainer?", "es", "es"),
+        ("¿Qué es un detainer de inmigración?", "en", "en"),
+    ],
+)
+def test_ask_answers_in_the_questions_or_the_forced_language(question, lang, expected):
+    assert_answer(CONV.ask(question, lang=lang), "detainer-basics", expected)
+    assert plain(CONV.ask(" \x00 ", lang=expected)).startswith(ui("type words", expected))
+
+
+# ---------------------------------------------------------------------- every answer stands alone
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("eid", [eid for eid, e in KB.entries.items() if e.kind == "answer"])
+def test_every_answer_carries_sources_review_date_and_disclaimer(eid, lang):
+    entry = KB.entries[eid]
+    reply = CONV.handle_callback(fresh(lang), f"a:{eid}:{lang}")
+    assert_answer(reply, eid, lang)
+    text = plain(reply)
+    assert ui("sources", lang) in text and entry.sources
+    assert all(f"• {source.title}: {source.url}" in text for source in entry.sources)
+    (reviewed,) = [line for line in text.splitlines() if line.startswith(("Reviewed: ", "Revisado el "))]
+    day, month = entry.reviewed, ui("months", lang).split()[entry.reviewed.month - 1]
+    assert str(day.year) in reviewed and str(day.day) in reviewed and month in reviewed
+    assert ui("disclaimer", lang) in text and PHONE in text and EMAIL in text
