@@ -16,8 +16,9 @@ class CommandBook:
         first = kb.languages[0]
         for action, names in kb.affiliate.commands.items():
             for lang, name in names.items():
-                # A name in the first language is neutral; another language's name hints at it.
-                self._by_name.setdefault(name, (action, None if lang == first and action == "start" else lang))
+                # A name in the first language is neutral (everyone can type it, and the app's language
+                # decides); another language's name hints at that language.
+                self._by_name.setdefault(name, (action, None if lang == first else lang))
 
     def names(self) -> list[str]:
         """Every command name in every language (for Telegram's command handler)."""

@@ -192,7 +192,9 @@ async def test_topics_browse_and_emergency_screens(bot):
     assert knowledge().entries["detainer-basics"].text("es").title in labels
 
     emergency = await bot.say(802, "/emergency", language_code="en")
-    assert [b["callback_data"] for b in buttons_of(emergency)] == [f"e:{e}:en" for e in knowledge().emergency]
+    situations = [f"e:{e}:en" for e in knowledge().emergency]
+    assert [b["callback_data"] for b in buttons_of(emergency)] == [*situations, "t::en"]  # and the help menu
+    assert knowledge().officer_card.statement in text_of(emergency)  # the officer card at once, no extra tap
     screen = await bot.press(802, emergency, "e:arrested-by-ice:en", "sendMessage")
     text = text_of(screen)
     card = knowledge().officer_card
