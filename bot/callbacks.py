@@ -20,7 +20,8 @@ EMERGENCY = "e"  # an emergency screen (empty arg: the emergency menu)
 EMERGENCY_SWITCH = "E"  # an emergency screen in another language, edited in place
 LANGUAGE = "L"  # save a language choice (the language is the last field)
 DELETE = "D"  # forget what is stored about the user (the button under the privacy answer)
-VERBS = frozenset({ANSWER, ANSWER_SWITCH, TOPIC, EMERGENCY, EMERGENCY_SWITCH, LANGUAGE, DELETE})
+CARD = "C"  # send the rights card picture in the language given
+VERBS = frozenset({ANSWER, ANSWER_SWITCH, TOPIC, EMERGENCY, EMERGENCY_SWITCH, LANGUAGE, DELETE, CARD})
 
 _PAYLOAD = re.compile(r"^([a-z0-9][a-z0-9-]{0,40})_([a-z]{2,3})$")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from .compose import to_plain
@@ -26,6 +27,7 @@ class ConsoleChat:
         if lang:
             conversation.store.set_language(CONSOLE_USER_ID, lang)
         self.buttons: list[Button] = []
+        self.photo_dir = Path.cwd()
         self.lang = conversation.language(self.user)
 
     def show(self, reply: Reply | None) -> None:
@@ -33,15 +35,31 @@ class ConsoleChat:
             return
         if reply.notice:
             self.out.write(f"({reply.notice})\n")
-        if not reply.text:
+        if reply.photo is not None:
+            self.save_photo(reply)
+        if not reply.text and reply.photo is None:
             return
         self.lang = reply.lang
-        self.out.write(to_plain(reply.text).rstrip() + "\n")
+        if reply.text:
+            self.out.write(to_plain(reply.text).rstrip() + "\n")
         self.buttons = reply.all_buttons()
         for number, button in enumerate(self.buttons, start=1):
             self.out.write(f"  [{number}] {button.label}\n")
         self.out.write("\n")
         self.out.flush()
+
+    def save_photo(self, reply: Reply) -> None:
+        """Write the picture to ``photo_dir`` and say where (the terminal cannot show it)."""
+        assert reply.photo is not None
+        _ = translator(reply.lang).gettext
+        path = (self.photo_dir / reply.photo.filename).resolve()
+        try:
+            path.write_bytes(reply.photo.png)
+        except OSError as exc:
+            self.out.write(_("Could not save the picture ({error}).").format(error=exc.strerror) + "\n")
+            return
+        self.out.write(_("Saved the picture to {path}").format(path=path) + "\n")
+        self.out.write(reply.photo.caption + "\n")
 
     def press(self, button: Button) -> Reply | None:
         if button.data:

@@ -15,7 +15,7 @@ from .flood import FloodGuard
 from .knowledge import KnowledgeBase
 from .matcher import Matcher, MatchResult
 from .replies import InlineAnswer, Reply, User
-from .routing import route
+from .routing import route, words_of
 from .screens import Screens
 from .storage import MemoryStore, PreferenceStore
 from .views import AnswerViews
@@ -225,6 +225,8 @@ class Conversation:
             return screens.emergency_menu(lang)
         if action == "language":
             return screens.language_menu(lang)
+        if action == "card":
+            return screens.card(lang)
         if action == "delete":
             return self.delete(user, lang)
         entry = self.kb.entry(self.kb.affiliate.content_commands.get(action or "", ""))
@@ -259,6 +261,8 @@ class Conversation:
             return self.screens.language_set(lang)
         if verb == cb.DELETE:
             return self.delete(user, lang)
+        if verb == cb.CARD:
+            return self.screens.card(lang)
         return self.screens.stale(lang)
 
     def delete(self, user: User, lang: str) -> Reply:
@@ -298,6 +302,11 @@ class Conversation:
             ranked = [alt.id for alt in result.ranking]
             ids = ([titled[0]] if titled else []) + [eid for eid in ranked if not titled or eid != titled[0]]
         out: list[InlineAnswer] = []
+        card_names = set(self.kb.affiliate.commands.get("card", {}).values())
+        if not clean or {w.rstrip("s") for w in words_of(clean)} & card_names:
+            card = self.screens.card_inline(lang)
+            if card is not None:
+                out.append(card)
         for eid in ids:
             entry = self.kb.entry(eid)
             if entry is None or not entry.answerable or entry.kind == "smalltalk":

@@ -16,6 +16,17 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Photo:
+    """A picture to send: ``key`` names its content (a hash: a front end may keep the uploaded copy's id
+    beside it), ``png`` its bytes, ``caption`` the text under it, ``filename`` a name to save it as."""
+
+    key: str
+    png: bytes = field(repr=False)
+    caption: str
+    filename: str
+
+
+@dataclass(frozen=True)
 class Reply:
     """A message for the user, in Telegram's HTML subset."""
 
@@ -26,6 +37,7 @@ class Reply:
     notice: str | None = None  # short note shown when a button is pressed (callback answer)
     language_changed: bool = False  # the user's saved language changed (front ends update menus)
     forget_user: bool = False  # everything about the user was deleted (front ends drop per-chat menus)
+    photo: Photo | None = None  # a picture sent instead of text (the rights card); ``text`` is then empty
 
     def all_buttons(self) -> list[Button]:
         return [b for row in self.buttons for b in row]
@@ -40,6 +52,8 @@ class InlineAnswer:
     description: str
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default=())
+    photo_key: str | None = None  # an inline photo result: the picture with this key (the rights card)
+    caption: str = ""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ did-you-mean, language, delete and the short notices. Plain Python: text and but
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from . import callbacks as cb
 from .commands import CommandBook
@@ -11,8 +12,12 @@ from .compose import contact_block, disclaimer, esc, fill, officer_block
 from .i18n import translator
 from .knowledge import Entry, KnowledgeBase, TopicGroup
 from .matcher import MatchResult
-from .replies import Button, Reply
+from .replies import Button, InlineAnswer, Photo, Reply
 from .views import AnswerViews
+
+if TYPE_CHECKING:
+    from .card_data import CardSet
+    from .card_render import CardRenderer
 
 MAX_RELATED_BUTTONS = 3
 Rows = tuple[tuple[Button, ...], ...]
@@ -26,6 +31,7 @@ class Screens:
         self.views = views
         self.commands = commands
         self._answers: dict[tuple[str, str, str | None], Reply] = {}
+        self._renderer: CardRenderer | None = None
 
     # ------------------------------------------------------------------ answers
     def answer(self, entry: Entry, lang: str, edit: bool = False) -> Reply:
@@ -51,6 +57,48 @@ class Screens:
         if result.alternatives:
             return self.did_you_mean(result, lang)
         return self.fallback(lang)
+
+    def card(self, lang: str) -> Reply:
+        """The rights card picture in ``lang`` (the first language's card if ``lang`` has none), with its
+        caption; drawn once per content and language. Without a card: the emergency screen."""
+        cards = self.kb.card
+        if cards is None:
+            return self.emergency_menu(lang)
+        card_lang = lang if lang in cards.languages else cards.languages[0]
+        picture = self._card_renderer(cards).render(card_lang)
+        photo = Photo(picture.content_hash, picture.png, cards.text(card_lang).caption, f"rights-card-{card_lang}.png")
+        return Reply("", lang, self.menu_row(lang), photo=photo)
+
+    def _card_renderer(self, cards: CardSet) -> CardRenderer:
+        if self._renderer is None:
+            from .card_render import CardRenderer  # Pillow drawing: only once someone asks for the card
+
+            self._renderer = CardRenderer(cards)
+        return self._renderer
+
+    def card_inline(self, lang: str) -> InlineAnswer | None:
+        """The rights card as an inline result (sent by its uploaded copy's id, keyed by content hash)."""
+        cards = self.kb.card
+        if cards is None:
+            return None
+        _ = translator(lang).gettext
+        card_lang = lang if lang in cards.languages else cards.languages[0]
+        text = cards.text(card_lang)
+        return InlineAnswer(
+            id=f"card_{card_lang}",
+            title="🪪 " + _("Rights card (picture)"),
+            description=text.heading,
+            text="",
+            photo_key=self._card_renderer(cards).content_hash(card_lang),
+            caption=text.caption,
+        )
+
+    def card_row(self, lang: str) -> tuple[tuple[Button, ...], ...]:
+        """The rights card button (none when the knowledge base has no card)."""
+        if self.kb.card is None:
+            return ()
+        _ = translator(lang).gettext
+        return ((Button("🪪 " + _("Rights card (picture)"), data=cb.encode(cb.CARD, "", lang)),),)
 
     # ------------------------------------------------------------------ menus
     def welcome(self, lang: str, unknown_link: bool = False) -> Reply:
@@ -120,7 +168,7 @@ class Screens:
             for e in (self.kb.entry(eid) for eid in self.kb.emergency)
             if e is not None
         ]
-        rows.append((Button(_("Topics"), data=cb.encode(cb.TOPIC, "", lang)),))
+        rows += [*self.card_row(lang), (Button(_("Topics"), data=cb.encode(cb.TOPIC, "", lang)),)]
         parts = ["🆘 <b>" + esc(_("If ICE or the police are with you now")) + "</b>"]
         card = officer_block(self.kb, None, lang)
         if card:
@@ -227,7 +275,7 @@ class Screens:
 
     def main_menu(self, lang: str) -> Rows:
         """Emergency first, then the topic groups."""
-        return (self.emergency_row(lang), *self.topic_rows(lang))
+        return (self.emergency_row(lang), *self.topic_rows(lang), *self.card_row(lang))
 
     def menu_row(self, lang: str) -> Rows:
         """Topics and Emergency, side by side."""
@@ -260,6 +308,8 @@ class Screens:
             related = self.kb.entry(rid)
             if related is not None:
                 rows.append((Button("→ " + related.text(lang).title, data=cb.encode(cb.ANSWER, rid, lang)),))
+        if switch == cb.EMERGENCY_SWITCH:
+            rows += self.card_row(lang)
         if entry.id == self.kb.affiliate.content_commands.get("privacy"):
             rows.append((Button("🗑 " + _("Delete what you keep about me"), data=cb.encode(cb.DELETE, "", lang)),))
         rows.append((Button(_("Topics"), data=cb.encode(cb.TOPIC, "", lang)),))

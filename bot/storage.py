@@ -26,12 +26,17 @@ class PreferenceStore(Protocol):
 
     def delete(self, user_id: int) -> bool: ...
 
+    def get_file_id(self, key: str) -> str | None: ...
+
+    def set_file_id(self, key: str, file_id: str) -> None: ...
+
 
 class MemoryStore:
     """Preferences kept in memory only (the console chat, and the fallback when disk fails)."""
 
     def __init__(self) -> None:
         self._langs: dict[int, str] = {}
+        self._files: dict[str, str] = {}
 
     def get_language(self, user_id: int) -> str | None:
         return self._langs.get(user_id)
@@ -43,7 +48,16 @@ class MemoryStore:
         return self._langs.pop(user_id, None) is not None
 
     def count(self) -> int:
+        """How many users have a language stored."""
         return len(self._langs)
+
+    def get_file_id(self, key: str) -> str | None:
+        """Telegram's id for an uploaded picture, by the picture's content key."""
+        return self._files.get(key)
+
+    def set_file_id(self, key: str, file_id: str) -> None:
+        """Remember Telegram's id for an uploaded picture."""
+        self._files[key] = file_id
 
 
 class SqliteStore:
@@ -103,6 +117,8 @@ class SqliteStore:
                 raise sqlite3.DatabaseError(f"database disk image is malformed ({detail})")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("CREATE TABLE IF NOT EXISTS language (user_id INTEGER PRIMARY KEY, lang TEXT NOT NULL)")
+            # Telegram's ids of pictures the bot uploaded (the rights card), by content hash: no user data.
+            db.execute("CREATE TABLE IF NOT EXISTS file (key TEXT PRIMARY KEY, file_id TEXT NOT NULL)")
             db.execute("SELECT COUNT(*) FROM language").fetchone()
         except sqlite3.DatabaseError:
             db.close()
@@ -145,6 +161,33 @@ class SqliteStore:
         except sqlite3.Error as exc:
             log.warning("Deleting a language choice failed (%s).", type(exc).__name__)
             return removed
+
+    def get_file_id(self, key: str) -> str | None:
+        """Telegram's id for an uploaded picture, by the picture's content key (None if never sent)."""
+        if self._db is None:
+            return self._memory.get_file_id(key)
+        try:
+            with self._lock:
+                row = self._db.execute("SELECT file_id FROM file WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            log.warning("Reading a picture id failed (%s).", type(exc).__name__)
+            return self._memory.get_file_id(key)
+        return row[0] if row else self._memory.get_file_id(key)
+
+    def set_file_id(self, key: str, file_id: str) -> None:
+        """Remember Telegram's id for an uploaded picture, so it is sent again without uploading it."""
+        self._memory.set_file_id(key, file_id)
+        if self._db is None:
+            return
+        try:
+            with self._lock:
+                self._db.execute(
+                    "INSERT INTO file (key, file_id) VALUES (?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET file_id = excluded.file_id",
+                    (key, file_id),
+                )
+        except sqlite3.Error as exc:
+            log.warning("Saving a picture id failed (%s).", type(exc).__name__)
 
     def close(self) -> None:
         if self._db is not None:

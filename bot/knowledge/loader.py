@@ -60,6 +60,12 @@ def load_knowledge(
     routing = read_routing(chk, directory, langs, set(entries))
     if chk.problems:
         raise KnowledgeError(chk.problems)
+    card = None
+    if (directory / "card.yaml").exists():
+        from ..card_data import load_card  # imports Pillow: only when there is a card
+
+        values = {lang: {**contacts.values_for(lang), "legal_review": ""} for lang in langs}
+        card = load_card(directory, langs, values, today=chk.today)  # raises CardError, a KnowledgeError
     return KnowledgeBase(
         directory=directory,
         languages=langs,
@@ -73,5 +79,6 @@ def load_knowledge(
         affiliate=affiliate,
         routing=routing,
         legal_review=legal_review,
+        card=card,
         warnings=tuple(chk.warnings),
     )

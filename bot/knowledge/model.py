@@ -9,8 +9,12 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..yamlfile import Problem
+
+if TYPE_CHECKING:
+    from ..card_data import CardSet
 
 ANSWER_KINDS = ("answer", "smalltalk", "unsupported")
 
@@ -191,6 +195,7 @@ class KnowledgeBase:
     affiliate: Affiliate = field(default_factory=Affiliate)
     routing: RoutingWords = field(default_factory=RoutingWords)
     legal_review: LegalReview | None = None
+    card: CardSet | None = None  # the rights card's texts (knowledge/card.yaml), when there is one
     warnings: tuple[Problem, ...] = ()
 
     def entry(self, entry_id: str) -> Entry | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import BotCommand, BotCommandScopeChat, InlineQueryResult, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes
@@ -18,6 +18,7 @@ from ..replies import Reply, User
 from .delivery import DEFAULT_POLICY, DeliveryPolicy, deliver, split_text
 from .filters import strip_mention
 from .markup import inline_article, keyboard
+from .photos import inline_photo, send_photo_reply
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,13 @@ class TelegramFrontEnd:
     # -------------------------------------------------------------- sending
     async def send(self, update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply | None) -> None:
         """Send a reply to the update's chat (split if over Telegram's limit; buttons on the last part)."""
-        if reply is None or not reply.text:
-            return
         chat = update.effective_chat
-        if chat is None:
+        if reply is None or chat is None:
+            return
+        if reply.photo is not None:
+            await send_photo_reply(context.bot, chat.id, reply, self.conversation.store, self.policy)
+            return
+        if not reply.text:
             return
         parts = split_text(reply.text)
         markup = keyboard(reply.buttons)
@@ -122,7 +126,7 @@ class TelegramFrontEnd:
             await query.answer(text=(reply.notice or "")[:CALLBACK_NOTICE_CHARS] or None)
         except TelegramError as exc:
             log.info("Could not answer a button press (%s).", type(exc).__name__)
-        if not reply.text:
+        if not reply.text and reply.photo is None:
             return
         message = query.message
         if reply.edit and message is not None and getattr(message, "text", None) is not None:
@@ -147,7 +151,12 @@ class TelegramFrontEnd:
         if query is None:
             return
         answers = self.conversation.inline_answers(user_of(update), query.query or "")
-        results = [inline_article(a) for a in answers]
+        results: list[InlineQueryResult] = []
+        for answer in answers:
+            if answer.photo_key is None:
+                results.append(inline_article(answer))
+            elif file_id := self.conversation.store.get_file_id(answer.photo_key):
+                results.append(inline_photo(answer, file_id))  # a picture someone already asked for
         try:
             await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
         except BadRequest as exc:
