@@ -133,7 +133,7 @@ class _CardLoader:
         out: list[str] = []
         for i, item in enumerate(raw):
             title = item.get("title") if isinstance(item, LineDict) else None
-            if not _is_text(title) or ":" not in title or not title.split(":", 1)[0].strip():
+            if not isinstance(title, str) or not _is_text(title) or ":" not in title or not title.split(":", 1)[0].strip():
                 self.err(
                     path, raw.line_of(i), "each source needs a 'title' that starts with its publisher, like 'ACLU: ...'"
                 )
@@ -191,8 +191,8 @@ class _CardLoader:
             origins["explanation"] = Origin(officer_path, explanations.line_of(lang))
             texts[lang] = CardText(
                 lang=lang,
-                statement=one_line(statement),
-                explanation=one_line(explanations[lang]),
+                statement=one_line(str(statement)),
+                explanation=one_line(str(explanations[lang])),
                 origins=origins,
                 **filled,
             )

@@ -211,7 +211,7 @@ class Screens:
     def did_you_mean(self, result: MatchResult, lang: str) -> Reply:
         """Up to three likely answers, and the way to all topics."""
         _ = translator(lang).gettext
-        rows = [
+        rows: list[tuple[Button, ...]] = [
             (Button(self.kb.entries[a.id].text(lang).title, data=cb.encode(cb.ANSWER, a.id, lang)),)
             for a in result.alternatives
         ]

@@ -46,7 +46,7 @@ def read_contacts(chk: Checker, directory: Path, langs: tuple[str, ...], operato
     known = set(clean) | {f"{key}_as_of" for key in confirmed}
     for lang in langs:
         text = footer.get(lang)
-        if not is_text(text):
+        if not isinstance(text, str) or not is_text(text):
             chk.err(path, footer.line_of(lang), f"footer has no text in {lang!r}")
             continue
         chk.placeholders_known(path, footer.line_of(lang), text, known)
