@@ -53,7 +53,10 @@ class _UpdateHandler(tornado.web.RequestHandler):
             self.send_error(403)
             return
         try:
-            update = Update.de_json(json.loads(self.request.body), self.app.bot)
+            data = json.loads(self.request.body)
+            if not isinstance(data, dict):
+                raise TypeError("not a JSON object")
+            update = Update.de_json(data, self.app.bot)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             log.warning("Webhook request that is not an update refused (%s).", type(exc).__name__)
             self.send_error(400)
