@@ -6,13 +6,16 @@ import argparse
 import io
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
+from . import exitcodes
 from .compose import render_entry, to_plain
 from .config import Config, ConfigError
+from .health import HEARTBEAT_MAX_AGE
 from .i18n import check_catalogs, use_locales_dir
 from .knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 
@@ -27,13 +30,13 @@ def _load_or_exit(config: Config) -> KnowledgeBase:
             f"kyr-bot: the knowledge base has {len(exc.problems)} problem(s); fix them first.",
             file=sys.stderr,
         )
-        raise SystemExit(2) from None
+        raise SystemExit(exitcodes.BAD_CONFIG) from None
 
 
 def _check_lang(kb: KnowledgeBase, lang: str | None) -> None:
     if lang is not None and lang not in kb.languages:
         print(f"kyr-bot: unknown language {lang!r}; choose one of: {', '.join(kb.languages)}", file=sys.stderr)
-        raise SystemExit(2)
+        raise SystemExit(exitcodes.BAD_CONFIG)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -177,6 +180,42 @@ def version() -> str:
         return "unknown"
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    from .health import HEARTBEAT_NAME, check_heartbeat, check_url
+
+    if args.url:
+        health = check_url(args.url)
+    else:
+        health = check_heartbeat(args.config.data_dir / HEARTBEAT_NAME, max_age=args.max_age)
+    print(
+        f"kyr-bot health: {'OK' if health.ok else 'FAILING'}: {health.reason}",
+        file=sys.stdout if health.ok else sys.stderr,
+    )
+    return exitcodes.OK if health.ok else exitcodes.FAILED
+
+
+def cmd_reload(args: argparse.Namespace) -> int:
+    from .health import PID_NAME, read_pid
+
+    path = args.config.data_dir / PID_NAME
+    pid = read_pid(path)
+    if pid is None:
+        print(
+            f"kyr-bot reload: no running bot found (no pid file at {path}; is KYR_DATA_DIR the bot's?)", file=sys.stderr
+        )
+        return exitcodes.FAILED
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        print(f"kyr-bot reload: the bot named in {path} (pid {pid}) is not running", file=sys.stderr)
+        return exitcodes.FAILED
+    except PermissionError:
+        print(f"kyr-bot reload: not allowed to signal pid {pid} (run as the bot's user)", file=sys.stderr)
+        return exitcodes.FAILED
+    print(f"kyr-bot reload: asked the bot (pid {pid}) to reload its content; its log says how it went")
+    return exitcodes.OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kyr-bot", description="Know-your-rights bot (English/Spanish).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
@@ -213,19 +252,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--listen", default="127.0.0.1", help="webhook: address to listen on")
     p.add_argument("--port", type=int, default=8443, help="webhook: port to listen on")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("health", help="exit 0 if the running bot is alive, else 1 with the reason")
+    p.add_argument("--url", help="webhook mode: ask this URL instead, e.g. http://127.0.0.1:8443/healthz")
+    p.add_argument(
+        "--max-age", type=float, default=HEARTBEAT_MAX_AGE, help="polling: oldest heartbeat that passes, in seconds"
+    )
+    p.set_defaults(func=cmd_health)
+
+    p = sub.add_parser("reload", help="make the running bot re-read the knowledge base and catalogs (SIGHUP)")
+    p.set_defaults(func=cmd_reload)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stdin):
-        if isinstance(stream, io.TextIOWrapper):
+        if isinstance(stream, io.TextIOWrapper):  # not under pytest's capture
             stream.reconfigure(encoding="utf-8", errors="replace")
     args = build_parser().parse_args(argv)
     try:
         args.config = Config.from_env(os.environ, need_token=args.command == "run")
     except ConfigError as exc:
         print(f"kyr-bot: {exc}", file=sys.stderr)
-        return 2
+        return exitcodes.BAD_CONFIG
     use_locales_dir(args.config.locales_dir)
     return int(args.func(args) or 0)
 

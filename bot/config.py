@@ -4,6 +4,7 @@ variable; the README's settings table lists them). Nothing else in the bot reads
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from . import resources
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 TELEGRAM_OVERALL_RATE = 30.0  # messages a second Telegram allows a bot overall (Bot API FAQ)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+WEBHOOK_SECRET_RULE = re.compile(r"[A-Za-z0-9_-]{1,256}")  # Bot API, setWebhook secret_token
 
 
 class ConfigError(ValueError):
@@ -73,7 +75,7 @@ class Config:
             api_url=api_url,
             data_dir=_data_dir(env),
             max_rate=max_rate,
-            webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
+            webhook_secret=_webhook_secret(env),
             operator=env.get("KYR_OPERATOR", "").strip() or None,
             knowledge_dir=_path(env, "KYR_KNOWLEDGE_DIR") or resources.knowledge_dir(),
             locales_dir=_path(env, "KYR_LOCALES_DIR") or resources.locales_dir(),
@@ -98,7 +100,9 @@ def _data_dir(env: Mapping[str, str]) -> Path:
 def _token(env: Mapping[str, str]) -> str:
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
     token_file = env.get("TELEGRAM_BOT_TOKEN_FILE", "").strip()
+    source = "TELEGRAM_BOT_TOKEN"
     if not token and token_file:
+        source = f"The token in TELEGRAM_BOT_TOKEN_FILE {token_file}"
         try:
             token = Path(token_file).read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
@@ -113,8 +117,30 @@ def _token(env: Mapping[str, str]) -> str:
             "(to try the bot without Telegram, run: kyr-bot chat)"
         )
     if any(c.isspace() for c in token) or ":" not in token:
-        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (expected digits:letters).")
+        raise ConfigError(f"{source} does not look like a bot token (expected digits:letters).")
     return token
+
+
+def _webhook_secret(env: Mapping[str, str]) -> str | None:
+    secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
+    if not secret:
+        return None
+    if not WEBHOOK_SECRET_RULE.fullmatch(secret):
+        # Never repeat the value: it is a secret, and it may be a token pasted in the wrong place.
+        raise ConfigError(
+            f"TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule); "
+            f"this one has {len(secret)} characters{_odd_characters(secret)}. "
+            "Make one with: openssl rand -hex 32"
+        )
+    return secret
+
+
+def _odd_characters(secret: str) -> str:
+    odd = sorted({c for c in secret if not WEBHOOK_SECRET_RULE.fullmatch(c)})
+    if not odd:
+        return ""
+    names = ", ".join(repr(c) if c.isprintable() and c.isascii() else f"U+{ord(c):04X}" for c in odd[:5])
+    return f", including {names}"
 
 
 def _system_language(env: Mapping[str, str]) -> str | None:

@@ -69,6 +69,12 @@ def _configured(lang: str, configured: Path | None) -> gettext.NullTranslations:
     return _translations(lang, (configured or resources.locales_dir()).resolve())
 
 
+def forget_catalogs() -> None:
+    """Read the catalogs again on next use (after ``kyr-bot reload`` has checked them)."""
+    _configured.cache_clear()
+    _translations.cache_clear()
+
+
 @cache
 def format_day(day: dt.date, lang: str) -> str:
     """A date in the reader's language, e.g. '27 de noviembre de 2026'."""

@@ -115,6 +115,8 @@ class SqliteStore:
             if result and result[0] != "ok":
                 detail = " ".join(result[0].split())[:200]
                 raise sqlite3.DatabaseError(f"database disk image is malformed ({detail})")
+            # A deleted row is overwritten with zeros, not left in the file's free space (/delete).
+            db.execute("PRAGMA secure_delete=ON")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("CREATE TABLE IF NOT EXISTS language (user_id INTEGER PRIMARY KEY, lang TEXT NOT NULL)")
             # Telegram's ids of pictures the bot uploaded (the rights card), by content hash: no user data.
@@ -157,6 +159,7 @@ class SqliteStore:
         try:
             with self._lock:
                 cur = self._db.execute("DELETE FROM language WHERE user_id = ?", (user_id,))
+                _forget_old_pages(self._db)
             return removed or cur.rowcount > 0
         except sqlite3.Error as exc:
             log.warning("Deleting a language choice failed (%s).", type(exc).__name__)
@@ -194,3 +197,12 @@ class SqliteStore:
             with self._lock:
                 self._db.close()
             self._db = None
+
+
+def _forget_old_pages(db: sqlite3.Connection) -> None:
+    """Copy the write-ahead log into the file and empty it: the log still holds the page as it was before
+    a delete. Best effort (another connection may be reading); the next checkpoint does it then."""
+    try:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.Error as exc:
+        log.info("Checkpoint after a delete postponed (%s).", type(exc).__name__)

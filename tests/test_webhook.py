@@ -136,6 +136,7 @@ def test_webhook_with_configured_secret(double, tmp_path):
     assert bot.exit_code == 0, bot.log.read_text()
     out = bot.log.read_text()
     assert "Starting webhook" in out
+    assert "TELEGRAM_WEBHOOK_SECRET is not set" not in out
     for secret in (TOKEN, TOKEN.split(":")[0], TOKEN.split(":")[1], "s3cret"):
         assert secret not in out
 
@@ -157,3 +158,6 @@ def test_webhook_without_configured_secret_makes_one_up(double, tmp_path):
     assert bot.exit_code == 0, bot.log.read_text()
     out = bot.log.read_text()
     assert secret not in out and TOKEN not in out and TOKEN.split(":")[1] not in out
+    # A made-up secret only works for this one process: the operator is told so.
+    warning = [line for line in out.splitlines() if "TELEGRAM_WEBHOOK_SECRET is not set" in line]
+    assert len(warning) == 1 and " WARNING " in warning[0] and "Several copies" in warning[0], out

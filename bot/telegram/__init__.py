@@ -1,11 +1,13 @@
 """The Telegram front end (python-telegram-bot): a thin layer over the conversation core.
 
-:mod:`.app` builds and runs the Application, :mod:`.handlers` turns updates into conversation calls,
+:mod:`.app` builds the Application, :mod:`.runner` runs it (:mod:`.startup` reaches Telegram,
+:mod:`.webhook` serves a webhook), :mod:`.handlers` turns updates into conversation calls,
 :mod:`.markup` turns replies into keyboards and inline results, :mod:`.delivery` sends with retries,
 :mod:`.filters` picks group messages meant for the bot, :mod:`.updates` orders and de-duplicates updates.
 """
 
-from .app import build_application, run_bot
+from .app import ALLOWED_UPDATES, build_application
 from .delivery import DeliveryPolicy, deliver, split_text
+from .runner import run_bot
 
-__all__ = ["DeliveryPolicy", "build_application", "deliver", "run_bot", "split_text"]
+__all__ = ["ALLOWED_UPDATES", "DeliveryPolicy", "build_application", "deliver", "run_bot", "split_text"]

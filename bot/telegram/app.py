@@ -1,12 +1,9 @@
-"""Building the python-telegram-bot Application and running it (long polling or a webhook)."""
+"""Building the python-telegram-bot Application (running it is :mod:`.runner`'s job)."""
 
 from __future__ import annotations
 
-import argparse
 import logging
-import secrets
-import sys
-from urllib.parse import urlsplit
+from collections.abc import Callable
 
 from telegram import LinkPreviewOptions, MessageEntity, Update
 from telegram.constants import ParseMode
@@ -25,14 +22,10 @@ from telegram.ext import (
 
 from ..config import Config
 from ..conversation import Conversation
-from ..flood import FloodGuard
-from ..i18n import check_catalogs
-from ..knowledge import KnowledgeError, load_knowledge
-from ..logsafe import configure_logging
-from ..storage import SqliteStore
 from .delivery import DEFAULT_POLICY, DeliveryPolicy
 from .filters import AddressedToBot
 from .handlers import TelegramFrontEnd
+from .startup import ObservedRequest
 from .updates import DuplicateGuard, PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -40,6 +33,14 @@ log = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 4  # chats handled at the same time (each chat stays in order): enough to keep
 # Telegram's 30 messages a second busy over a real round trip, few enough to stay cheap
 GET_UPDATES_READ_TIMEOUT = 40.0  # seconds
+LONG_POLL_TIMEOUT = 10  # seconds Telegram holds a getUpdates open when there is nothing new
+# The update types the handlers below use; Telegram sends no others. Add a type here with its handler.
+ALLOWED_UPDATES: tuple[str, ...] = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,  # a corrected question is answered again
+    Update.CALLBACK_QUERY,
+    Update.INLINE_QUERY,
+)
 
 
 def build_application(
@@ -48,11 +49,13 @@ def build_application(
     *,
     policy: DeliveryPolicy = DEFAULT_POLICY,
     read_timeout: float | None = None,
+    on_poll_answer: Callable[[int], None] | None = None,
 ) -> Application:
     """The Application for ``config`` (token, API URL, send rate) answering through ``conversation``.
 
     ``read_timeout`` (seconds) overrides the HTTP read timeouts (tests use short ones); ``policy`` says
-    how hard to retry a reply. The front end is in ``app.bot_data["front"]``.
+    how hard to retry a reply; ``on_poll_answer`` is told the HTTP status of every answered
+    ``getUpdates`` (the heartbeat). The front end is in ``app.bot_data["front"]``.
     """
     front = TelegramFrontEnd(conversation, policy)
     defaults = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
@@ -63,7 +66,13 @@ def build_application(
         .base_file_url(config.file_url)
         .defaults(defaults)
         .post_init(front.post_init)
-        .get_updates_read_timeout(read_timeout or GET_UPDATES_READ_TIMEOUT)
+        .get_updates_request(
+            ObservedRequest(
+                on_poll_answer or (lambda status: None),
+                connection_pool_size=1,
+                read_timeout=read_timeout or GET_UPDATES_READ_TIMEOUT,
+            )
+        )
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .connection_pool_size(CONCURRENT_UPDATES)
     )
@@ -93,47 +102,3 @@ def build_application(
     app.add_handler(InlineQueryHandler(front.on_inline))
     app.add_error_handler(front.on_error)
     return app
-
-
-def run_bot(args: argparse.Namespace, config: Config) -> int:
-    """``kyr-bot run``: check the content, then poll or serve the webhook until stopped. Exit status:
-    0 stopped, 2 bad configuration or content."""
-    configure_logging(secrets=[config.token])
-    try:
-        kb = load_knowledge(config.knowledge_dir, operator=config.operator)
-    except KnowledgeError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print("kyr-bot: refusing to start with a broken knowledge base.", file=sys.stderr)
-        return 2
-    problems = check_catalogs(kb.languages)
-    if problems:
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        print("kyr-bot: refusing to start with broken translations.", file=sys.stderr)
-        return 2
-    store = SqliteStore(config.data_dir)
-    conversation = Conversation.from_knowledge(kb, store, flood=FloodGuard())
-    app = build_application(config, conversation)
-    try:
-        if args.webhook_url:
-            parts = urlsplit(args.webhook_url)
-            if parts.scheme != "https" or not parts.netloc:
-                print("kyr-bot: --webhook-url must be a public https:// URL", file=sys.stderr)
-                return 2
-            secret = config.webhook_secret or secrets.token_urlsafe(32)
-            log.info("Starting webhook on %s:%s.", args.listen, args.port)
-            app.run_webhook(
-                listen=args.listen,
-                port=args.port,
-                url_path=parts.path.lstrip("/"),
-                webhook_url=args.webhook_url,
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
-        else:
-            log.info("Starting long polling.")
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
-    finally:
-        store.close()
-    return 0

@@ -1,0 +1,211 @@
+"""``kyr-bot run``: check the content, reach Telegram, then poll or serve the webhook until stopped.
+
+One asyncio loop does it all: SIGTERM and SIGINT stop the bot cleanly (what was fetched is answered and
+confirmed first), SIGHUP reloads the content (:mod:`bot.reload`). Exit statuses: :mod:`bot.exitcodes`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import secrets
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from urllib.parse import urlsplit
+
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application
+
+from .. import exitcodes
+from ..config import Config
+from ..conversation import Conversation
+from ..flood import FloodGuard
+from ..health import HEARTBEAT_NAME, PID_NAME, Heartbeat, PidFile
+from ..logsafe import configure_logging, install_excepthooks, scrub
+from ..reload import ContentError, Reloader, load_content
+from ..storage import SqliteStore
+from .app import ALLOWED_UPDATES, LONG_POLL_TIMEOUT, build_application
+from .startup import Reachability, polling_error_callback, until_reachable
+from .webhook import WebhookPlan, WebhookServer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    """How the run ends: ``status`` is the exit status; ``stop`` is set to end it."""
+
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    status: int = exitcodes.OK
+
+    def end(self, status: int) -> None:
+        """Stop the bot with exit status ``status`` (the first reason given wins)."""
+        if not self.stop.is_set():
+            self.status = status
+        self.stop.set()
+
+
+def run_bot(args: argparse.Namespace, config: Config) -> int:
+    """``kyr-bot run`` (``args``: ``webhook_url``, ``listen``, ``port``). Returns the exit status."""
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until the loop handles it: a reload, never a kill
+    configure_logging(config.log_level_number, secrets=[config.token])
+    install_excepthooks()
+    try:
+        kb = load_content(config)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"kyr-bot: refusing to start with broken {exc.what}.", file=sys.stderr)
+        return exitcodes.BAD_CONFIG
+    plan = None
+    if args.webhook_url:
+        parts = urlsplit(args.webhook_url)
+        if parts.scheme != "https" or not parts.netloc:
+            print("kyr-bot: --webhook-url must be a public https:// URL", file=sys.stderr)
+            return exitcodes.BAD_CONFIG
+        plan = WebhookPlan(args.webhook_url, parts.path, args.listen, args.port, config.webhook_secret or "")
+    store = SqliteStore(config.data_dir)
+    log.info("%s", summary(config, kb.languages, len(kb.entries), plan, store))
+    for warning in kb.warnings:
+        log.warning("%s", warning)
+    if plan is not None and not plan.secret:
+        log.warning(
+            "TELEGRAM_WEBHOOK_SECRET is not set: using a secret made up for this process only. Several "
+            "copies behind one webhook URL need the same secret: set TELEGRAM_WEBHOOK_SECRET."
+        )
+        plan = WebhookPlan(plan.url, plan.path, plan.listen, plan.port, secrets.token_urlsafe(32))
+    pid_file = PidFile(config.data_dir / PID_NAME)
+    pid_file.write()
+    try:
+        return asyncio.run(serve(config, Conversation.from_knowledge(kb, store, flood=FloodGuard()), plan))
+    except InvalidToken as exc:
+        # python-telegram-bot's message quotes the token; Telegram's own ("Unauthorized") is the cause.
+        said = exc.__cause__ if isinstance(exc.__cause__, InvalidToken) else exc
+        reason = scrub(str(said), [config.token]).replace("<token>", "…")[:80] or "HTTP 401"
+        print(
+            f"kyr-bot: Telegram rejected the bot token ({reason}): check TELEGRAM_BOT_TOKEN or "
+            "TELEGRAM_BOT_TOKEN_FILE (@BotFather gives a new token with /token).",
+            file=sys.stderr,
+        )
+        return exitcodes.TOKEN_REJECTED
+    finally:
+        pid_file.remove()
+        store.close()
+
+
+def summary(
+    config: Config, languages: tuple[str, ...], entries: int, plan: WebhookPlan | None, store: SqliteStore
+) -> str:
+    """The start-up line: version, content, mode, send rate, where state lives."""
+    try:
+        version = metadata.version("kyr-bot")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    mode = f"webhook on {plan.listen}:{plan.port}" if plan else "long polling"
+    rate = f"at most {config.max_rate:g} messages a second" if config.max_rate > 0 else "no send limiter"
+    state = f"state in {store.path}" if store.persistent else "state in memory only (the data directory is unusable)"
+    return f"kyr-bot {version}: {entries} entries in {', '.join(languages)}; {mode}; {rate}; {state}."
+
+
+async def serve(config: Config, conversation: Conversation, plan: WebhookPlan | None) -> int:
+    """Run until SIGTERM/SIGINT (or a rejected token, raised as InvalidToken). Returns the exit status."""
+    outcome = Outcome()
+    reachability = Reachability()
+    heartbeat = Heartbeat(config.data_dir / HEARTBEAT_NAME)
+
+    def on_poll_answer(status: int) -> None:
+        if 200 <= status < 300:
+            heartbeat.beat()
+            reachability.reached()
+        elif status in (401, 404):
+            outcome.end(exitcodes.TOKEN_REJECTED)
+
+    app = build_application(config, conversation, on_poll_answer=None if plan else on_poll_answer)
+    front = app.bot_data["front"]
+
+    async def refresh_menus() -> None:
+        if app.running:
+            await front.post_init(app)
+
+    reloader = Reloader(config, front, after=refresh_menus)
+    tasks: set[asyncio.Task[object]] = set()
+
+    def on_hangup() -> None:
+        task = asyncio.ensure_future(reloader.reload())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, outcome.end, exitcodes.OK)
+    loop.add_signal_handler(signal.SIGHUP, on_hangup)
+    server = WebhookServer(app, plan) if plan else None
+    try:
+        if not await until_reachable(app.initialize, outcome.stop, reachability):
+            return outcome.status
+        await front.post_init(app)
+        if server is not None and plan is not None:
+            log.info("Starting webhook on %s:%s.", plan.listen, plan.port)
+            try:
+                await server.start()
+            except OSError as exc:
+                log.error("Cannot listen on %s:%s (%s).", plan.listen, plan.port, exc.strerror or type(exc).__name__)
+                return exitcodes.FAILED
+            set_webhook = _set_webhook(app, plan)
+            if not await until_reachable(set_webhook, outcome.stop, reachability):
+                return outcome.status
+        else:
+            log.info("Starting long polling.")
+            # python-telegram-bot deletes any webhook first, retrying on its own and deaf to SIGTERM
+            # meanwhile: make sure Telegram answers, the stoppable way, before handing over.
+            if not await until_reachable(app.bot.delete_webhook, outcome.stop, reachability):
+                return outcome.status
+            await app.updater.start_polling(
+                poll_interval=0,
+                timeout=LONG_POLL_TIMEOUT,
+                bootstrap_retries=-1,
+                allowed_updates=list(ALLOWED_UPDATES),
+                error_callback=polling_error_callback(reachability),
+            )
+        await app.start()
+        log.info("Started: answering updates.")
+        await outcome.stop.wait()
+        log.info("Stopping.")
+    finally:
+        await _stop(app, server)  # a second SIGTERM meanwhile changes nothing
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.remove_signal_handler(sig)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a late reload request must not kill the process
+    if outcome.status == exitcodes.TOKEN_REJECTED:
+        raise InvalidToken("Unauthorized")
+    return outcome.status
+
+
+def _set_webhook(app: Application, plan: WebhookPlan) -> Callable[[], Awaitable[bool]]:
+    async def call() -> bool:
+        return await app.bot.set_webhook(plan.url, allowed_updates=list(ALLOWED_UPDATES), secret_token=plan.secret)
+
+    return call
+
+
+async def _stop(app: Application, server: WebhookServer | None) -> None:
+    """Stop fetching, answer what was fetched, confirm it to Telegram, close connections. Each step runs
+    even if an earlier one fails (a failure is logged by type)."""
+    steps: list[tuple[str, Callable[[], Awaitable[object]] | None]] = [
+        ("updater", app.updater.stop if app.updater and app.updater.running else None),
+        ("webhook server", server.stop if server else None),
+        ("application", app.stop if app.running else None),
+        ("application", app.shutdown),
+        ("HTTP clients", app.bot.shutdown),  # still open when getMe failed
+    ]
+    for name, step in steps:
+        if step is None:
+            continue
+        try:
+            await step()
+        except (TelegramError, OSError, RuntimeError) as exc:
+            log.warning("Stopping the %s failed (%s).", name, type(exc).__name__)

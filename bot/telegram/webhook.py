@@ -1,0 +1,114 @@
+"""The webhook server: Telegram's updates on the webhook path, ``GET /healthz`` beside it, one port.
+
+A small Tornado application (Tornado comes with python-telegram-bot's webhooks extra) that checks the
+secret Telegram echoes in ``X-Telegram-Bot-Api-Secret-Token`` (403 without it), decodes the update and
+puts it on the Application's update queue, exactly as python-telegram-bot's own webhook server does;
+``/healthz`` answers 200 ``{"status": "ok"}`` while the Application is running.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import tornado.web
+from telegram import Update
+from telegram.ext import Application
+from tornado.httpserver import HTTPServer
+
+from ..health import HEALTH_PATH, health_body
+
+log = logging.getLogger(__name__)
+
+MAX_UPDATE_BYTES = 1 << 20  # an update is a few kilobytes; refuse anything absurd
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+@dataclass(frozen=True)
+class WebhookPlan:
+    """Where to listen (``listen``:``port``, plain HTTP), the public ``url`` registered with Telegram
+    (its path is the webhook path), and the ``secret`` Telegram must echo."""
+
+    url: str
+    path: str
+    listen: str
+    port: int
+    secret: str = ""
+
+
+class _UpdateHandler(tornado.web.RequestHandler):
+    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
+
+    def initialize(self, app: Application, secret: str) -> None:
+        self.app = app
+        self.secret = secret.encode("utf-8")
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
+        if not hmac.compare_digest(given, self.secret):
+            self.send_error(403)
+            return
+        try:
+            data = json.loads(self.request.body)
+            if not isinstance(data, dict):
+                raise TypeError("not a JSON object")
+            update = Update.de_json(data, self.app.bot)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            log.warning("Webhook request that is not an update refused (%s).", type(exc).__name__)
+            self.send_error(400)
+            return
+        await self.app.update_queue.put(update)
+        self.set_status(200)
+        self.finish()
+
+    def log_exception(self, *args: Any) -> None:
+        """Nothing: a request's details may hold an update."""
+
+
+class _HealthHandler(tornado.web.RequestHandler):
+    SUPPORTED_METHODS = ("GET",)  # type: ignore[assignment]
+
+    def initialize(self, app: Application) -> None:
+        self.app = app
+
+    def get(self) -> None:
+        status, body = health_body(self.app.running)
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(body)
+
+
+def _quiet(handler: tornado.web.RequestHandler) -> None:
+    """Tornado's access log, at DEBUG and without the path or the caller's address."""
+    log.debug("Webhook server answered HTTP %d.", handler.get_status())
+
+
+class WebhookServer:
+    """Serves ``plan`` for ``app``: ``await start()`` listens, ``await stop()`` closes every connection."""
+
+    def __init__(self, app: Application, plan: WebhookPlan) -> None:
+        path = "/" + plan.path.strip("/")
+        routes: list[Any] = [(re.escape(path.rstrip("/")) + "/?", _UpdateHandler, {"app": app, "secret": plan.secret})]
+        if path != HEALTH_PATH:
+            routes.insert(0, (re.escape(HEALTH_PATH), _HealthHandler, {"app": app}))
+        self.plan = plan
+        self._server = HTTPServer(tornado.web.Application(routes, log_function=_quiet), max_body_size=MAX_UPDATE_BYTES)
+        self._listening = False
+
+    async def start(self) -> None:
+        """Listen on ``plan.listen``:``plan.port``. Raises OSError when the port cannot be had."""
+        self._server.listen(self.plan.port, address=self.plan.listen)
+        self._listening = True
+
+    async def stop(self) -> None:
+        """Stop listening and close open connections."""
+        if not self._listening:
+            return
+        self._listening = False
+        self._server.stop()
+        await self._server.close_all_connections()
