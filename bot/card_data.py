@@ -133,7 +133,8 @@ class _CardLoader:
         out: list[str] = []
         for i, item in enumerate(raw):
             title = item.get("title") if isinstance(item, LineDict) else None
-            if not isinstance(title, str) or not _is_text(title) or ":" not in title or not title.split(":", 1)[0].strip():
+            publisher = title.split(":", 1)[0].strip() if isinstance(title, str) and ":" in title else ""
+            if not isinstance(title, str) or not _is_text(title) or not publisher:
                 self.err(
                     path, raw.line_of(i), "each source needs a 'title' that starts with its publisher, like 'ACLU: ...'"
                 )

@@ -193,7 +193,8 @@ async def test_topics_browse_and_emergency_screens(bot):
 
     emergency = await bot.say(802, "/emergency", language_code="en")
     situations = [f"e:{e}:en" for e in knowledge().emergency]
-    assert [b["callback_data"] for b in buttons_of(emergency)] == [*situations, "t::en"]  # and the help menu
+    # then the rights card and the help menu
+    assert [b["callback_data"] for b in buttons_of(emergency)] == [*situations, "C::en", "t::en"]
     assert knowledge().officer_card.statement in text_of(emergency)  # the officer card at once, no extra tap
     screen = await bot.press(802, emergency, "e:arrested-by-ice:en", "sendMessage")
     text = text_of(screen)
