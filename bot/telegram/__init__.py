@@ -2,10 +2,12 @@
 
 :mod:`.app` builds and runs the Application, :mod:`.handlers` turns updates into conversation calls,
 :mod:`.markup` turns replies into keyboards and inline results, :mod:`.delivery` sends with retries,
-:mod:`.filters` picks group messages meant for the bot, :mod:`.updates` orders and de-duplicates updates.
+:mod:`.filters` picks group messages meant for the bot, :mod:`.updates` orders and de-duplicates updates,
+:mod:`.incoming` reads who asked and where, :mod:`.outgoing` answers there, :mod:`.throttle` keeps to
+Telegram's sending limits per chat, :mod:`.polling` settles two copies polling one token.
 """
 
-from .app import build_application, run_bot
+from .app import ALLOWED_UPDATES, build_application, run_bot
 from .delivery import DeliveryPolicy, deliver, split_text
 
-__all__ = ["DeliveryPolicy", "build_application", "deliver", "run_bot", "split_text"]
+__all__ = ["ALLOWED_UPDATES", "DeliveryPolicy", "build_application", "deliver", "run_bot", "split_text"]

@@ -11,11 +11,10 @@ from urllib.parse import urlsplit
 from telegram import LinkPreviewOptions, MessageEntity, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
-    CommandHandler,
+    ChatMemberHandler,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
@@ -31,8 +30,10 @@ from ..knowledge import KnowledgeError, load_knowledge
 from ..logsafe import configure_logging
 from ..storage import SqliteStore
 from .delivery import DEFAULT_POLICY, DeliveryPolicy
-from .filters import AddressedToBot
+from .filters import AddressedToBot, ViaThisBot
 from .handlers import TelegramFrontEnd
+from .polling import CONFLICT_EXIT_STATUS, ConflictGuard, PollingRequest
+from .throttle import PerChatRateLimiter
 from .updates import DuplicateGuard, PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,9 @@ log = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 4  # chats handled at the same time (each chat stays in order): enough to keep
 # Telegram's 30 messages a second busy over a real round trip, few enough to stay cheap
 GET_UPDATES_READ_TIMEOUT = 40.0  # seconds
+SPARE_CONNECTIONS = 4  # beyond one per slot: button answers, held-back answers, menus
+# The update types the bot handles, asked of Telegram in both polling and webhook mode.
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "inline_query", "my_chat_member")
 
 
 def build_application(
@@ -52,9 +56,11 @@ def build_application(
     """The Application for ``config`` (token, API URL, send rate) answering through ``conversation``.
 
     ``read_timeout`` (seconds) overrides the HTTP read timeouts (tests use short ones); ``policy`` says
-    how hard to retry a reply. The front end is in ``app.bot_data["front"]``.
+    how hard to retry a reply. The front end is in ``app.bot_data["front"]``, the getUpdates connection
+    in ``app.bot_data["polling"]``, the guard against a second copy in ``app.bot_data["conflicts"]``.
     """
     front = TelegramFrontEnd(conversation, policy)
+    polling = PollingRequest(read_timeout=read_timeout or GET_UPDATES_READ_TIMEOUT)
     defaults = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
     builder = (
         ApplicationBuilder()
@@ -63,9 +69,9 @@ def build_application(
         .base_file_url(config.file_url)
         .defaults(defaults)
         .post_init(front.post_init)
-        .get_updates_read_timeout(read_timeout or GET_UPDATES_READ_TIMEOUT)
+        .get_updates_request(polling)
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
-        .connection_pool_size(CONCURRENT_UPDATES)
+        .connection_pool_size(CONCURRENT_UPDATES + SPARE_CONNECTIONS)
     )
     if read_timeout is not None:
         builder = builder.read_timeout(read_timeout)
@@ -73,31 +79,44 @@ def build_application(
         # Spread the allowance over tenths of a second, so a burst does not send a whole second's worth
         # at once (Telegram counts roughly per second, and would answer "429 Too Many Requests").
         period = 0.1 if config.max_rate >= 10 else 1.0
-        limiter = AIORateLimiter(overall_max_rate=config.max_rate * period, overall_time_period=period, max_retries=3)
+        limiter = PerChatRateLimiter(config.max_rate * period, period, max_retries=3)
         builder = builder.rate_limiter(limiter)
     app = builder.build()
     app.bot_data["front"] = front
-
-    private = filters.ChatType.PRIVATE
-    in_group = filters.ChatType.GROUPS
-    to_bot = filters.Entity(MessageEntity.MENTION) | filters.REPLY
-    app.add_handler(TypeHandler(Update, DuplicateGuard()), group=-1)
-    app.add_handler(CommandHandler(conversation.commands.names(), front.on_command))
-    app.add_handler(MessageHandler(filters.COMMAND, front.on_unknown_command))
-    app.add_handler(MessageHandler(filters.TEXT & private, front.on_text))
-    app.add_handler(MessageHandler(filters.TEXT & in_group & to_bot & AddressedToBot(), front.on_text))
-    non_text = ~filters.TEXT & ~filters.StatusUpdate.ALL
-    app.add_handler(MessageHandler(non_text & private, front.on_non_text))
-    app.add_handler(MessageHandler(non_text & in_group & filters.REPLY & AddressedToBot(), front.on_non_text))
-    app.add_handler(CallbackQueryHandler(front.on_callback))
-    app.add_handler(InlineQueryHandler(front.on_inline))
+    app.bot_data["polling"] = polling
+    conflicts = ConflictGuard(polling, config.conflict_grace)
+    conflicts.app = app
+    app.bot_data["conflicts"] = conflicts
+    add_handlers(app, front)
+    app.add_error_handler(conflicts.on_error)
     app.add_error_handler(front.on_error)
     return app
 
 
+def add_handlers(app: Application, front: TelegramFrontEnd) -> None:
+    """Route every update type in ALLOWED_UPDATES to the front end."""
+    private = filters.ChatType.PRIVATE
+    in_group = filters.ChatType.GROUPS
+    to_bot = filters.Entity(MessageEntity.MENTION) | filters.REPLY
+    caption_to_bot = filters.CaptionEntity(MessageEntity.MENTION) | filters.REPLY | filters.CaptionEntity("bot_command")
+    app.add_handler(MessageHandler(ViaThisBot(), front.ignore), group=-2)
+    app.add_handler(TypeHandler(Update, DuplicateGuard()), group=-1)
+    app.add_handler(MessageHandler(filters.COMMAND, front.on_command))
+    app.add_handler(MessageHandler(filters.TEXT & private, front.on_text))
+    app.add_handler(MessageHandler(filters.TEXT & in_group & to_bot & AddressedToBot(), front.on_text))
+    app.add_handler(MessageHandler(filters.CAPTION & private, front.on_caption))
+    app.add_handler(MessageHandler(filters.CAPTION & in_group & caption_to_bot, front.on_caption))
+    non_text = ~filters.TEXT & ~filters.CAPTION & ~filters.StatusUpdate.ALL
+    app.add_handler(MessageHandler(non_text & private, front.on_non_text))
+    app.add_handler(MessageHandler(non_text & in_group & filters.REPLY & AddressedToBot(), front.on_non_text))
+    app.add_handler(CallbackQueryHandler(front.on_callback))
+    app.add_handler(InlineQueryHandler(front.on_inline))
+    app.add_handler(ChatMemberHandler(front.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+
+
 def run_bot(args: argparse.Namespace, config: Config) -> int:
     """``kyr-bot run``: check the content, then poll or serve the webhook until stopped. Exit status:
-    0 stopped, 2 bad configuration or content."""
+    0 stopped, 2 bad configuration or content, 4 gave way to another copy polling with the token."""
     configure_logging(secrets=[config.token])
     try:
         kb = load_knowledge(config.knowledge_dir, operator=config.operator)
@@ -129,11 +148,13 @@ def run_bot(args: argparse.Namespace, config: Config) -> int:
                 url_path=parts.path.lstrip("/"),
                 webhook_url=args.webhook_url,
                 secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
+                allowed_updates=ALLOWED_UPDATES,
             )
         else:
             log.info("Starting long polling.")
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+            if app.bot_data["conflicts"].gave_way:
+                return CONFLICT_EXIT_STATUS
     finally:
         store.close()
     return 0
