@@ -13,6 +13,8 @@ Three runs, each against a fresh BotApiDouble (tests/botapi_double.py) started i
    questions. The headline figure is kyr-bot's throughput divided by the echo bot's (target >= 0.7).
 3. ``python -m bot run`` with KYR_MAX_RATE unset (the default limiter, 30 messages/second): a burst of
    one question from each of N chats; prints the delivery rate over the burst and that none were lost.
+4. benchmarks/busy_group.py: private users' reply latency with and without a busy group that Telegram
+   answers "429, retry after 5 s" (default limiter).
 
 The questions are the knowledge base's own phrasings, in English and Spanish, some with typos, plus
 out-of-scope ones; chosen with a fixed seed. Answers are counted exactly: the reply to every question is
@@ -45,6 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import busy_group  # noqa: E402
 from bot.config import TELEGRAM_OVERALL_RATE  # noqa: E402
 from bot.conversation import Conversation, client_language  # noqa: E402
 from bot.knowledge import KnowledgeBase, load_knowledge  # noqa: E402
@@ -444,10 +447,10 @@ def run_bot_process(
 
 def answer_shape(kb: KnowledgeBase) -> tuple[str, dict]:
     """A typical kyr-bot answer (HTML) and its keyboard, for the answer-sized echo run."""
-    from bot.telegram_app import keyboard
+    from bot.telegram.markup import keyboard
 
     conversation = Conversation(kb, Matcher(kb), MemoryStore(), bot_username=BOT_USERNAME)
-    reply = conversation.answer(kb.entries["detainer-must-honor"], "en")
+    reply = conversation.screens.answer(kb.entries["detainer-must-honor"], "en")
     return reply.text, keyboard(reply.buttons).to_dict()
 
 
@@ -508,6 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     n_questions = args.questions or (1000 if args.quick else 5000)
     n_chats = args.chats or (200 if args.quick else 1000)
     n_burst = args.burst or (100 if args.quick else 300)
+    n_busy_users, n_busy_updates = (20, 100) if args.quick else (60, 300)
     if n_questions < n_chats:
         parser.error("--questions must be at least --chats")
     started = time.monotonic()
@@ -527,11 +531,11 @@ def main(argv: list[str] | None = None) -> int:
 
     failures: list[str] = []
 
-    print("\n[1/3] kyr-bot (python -m bot run, KYR_MAX_RATE=0: no rate limiter)")
+    print("\n[1/4] kyr-bot (python -m bot run, KYR_MAX_RATE=0: no rate limiter)")
     ours = run_bot_process("kyr-bot", KYR_BOT, plan.questions, plan.order, max_rate="0")
     print_run(ours)
 
-    print("\n[2/3] echo bot (benchmarks/echo_bot.py: same ApplicationBuilder setup, replies with the same text)")
+    print("\n[2/4] echo bot (benchmarks/echo_bot.py: same ApplicationBuilder setup, replies with the same text)")
     echo = run_bot_process("echo bot", ECHO_BOT, plan.questions, plan.order, max_rate="0", expected_of=lambda q: q.text)
     print_run(echo)
 
@@ -555,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
     print_run(sized)
 
     print(
-        f"\n[3/3] kyr-bot, default rate limiter (KYR_MAX_RATE unset = {TELEGRAM_OVERALL_RATE:.0f} messages/s): "
+        f"\n[3/4] kyr-bot, default rate limiter (KYR_MAX_RATE unset = {TELEGRAM_OVERALL_RATE:.0f} messages/s): "
         f"a burst of {n_burst} questions from {n_burst} chats"
     )
     limited = run_bot_process("kyr-bot (limited)", KYR_BOT, burst.questions, burst.order, max_rate=None)
@@ -574,6 +578,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     stop = "cleanly (exit 0)" if limited.stopped_cleanly else f"NOT cleanly (exit {limited.exit_code})"
     print(f"  stopped by SIGTERM  {stop}")
+
+    print(f"\n[4/4] a busy group and private users ({n_busy_users} users, {n_busy_updates} group updates)")
+    quiet, quiet_lost, _ = busy_group.run(n_busy_users, 0)
+    print(f"  private users, no busy group      {busy_group.describe(quiet)}   not answered {quiet_lost}")
+    busy, busy_lost, _ = busy_group.run(n_busy_users, n_busy_updates)
+    print(f"  private users, with a busy group  {busy_group.describe(busy)}   not answered {busy_lost}")
+    if quiet_lost or busy_lost:
+        failures.append(f"busy group: {quiet_lost + busy_lost} private users not answered")
 
     for r in (ours, echo, sized, limited):
         if r.twice or r.lost:

@@ -35,6 +35,7 @@ class Config:
     locales_dir: Path = field(default_factory=resources.locales_dir)
     log_level: str = "INFO"
     system_language: str | None = None  # from LC_ALL / LC_MESSAGES / LANG, for the console chat
+    conflict_grace: float = 30.0  # seconds a copy polls before it holds its ground against another copy
 
     @property
     def file_url(self) -> str:
@@ -67,6 +68,11 @@ class Config:
             raise ConfigError(f"KYR_MAX_RATE must be a number of messages a second, not {raw_rate!r}") from None
         if max_rate < 0:
             raise ConfigError("KYR_MAX_RATE cannot be negative (0 turns the limiter off)")
+        raw_grace = env.get("KYR_CONFLICT_GRACE", "").strip()
+        try:
+            conflict_grace = float(raw_grace) if raw_grace else 30.0
+        except ValueError:
+            raise ConfigError(f"KYR_CONFLICT_GRACE must be a number of seconds, not {raw_grace!r}") from None
         level = env.get("KYR_LOG_LEVEL", "").strip().upper() or "INFO"
         if level not in LOG_LEVELS:
             raise ConfigError(f"KYR_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
@@ -81,6 +87,7 @@ class Config:
             locales_dir=_path(env, "KYR_LOCALES_DIR") or resources.locales_dir(),
             log_level=level,
             system_language=_system_language(env),
+            conflict_grace=max(conflict_grace, 0.0),
         )
 
 

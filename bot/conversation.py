@@ -5,6 +5,7 @@ in :mod:`.screens`, button and link formats in :mod:`.callbacks`, flood protecti
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
@@ -24,7 +25,7 @@ MAX_INLINE_RESULTS = 50  # Bot API: answerInlineQuery takes at most 50 results
 MAX_INLINE_QUERY_CHARS = 256  # Bot API: an inline query is at most 256 characters
 LAST_ANSWERS_KEPT = 10_000  # users whose last answer is remembered (memory only) to re-show it in another language
 ROUTES = ("answer", "did_you_mean", "fallback", "emergency", "language", "smalltalk")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def client_language(code: str | None, languages: tuple[str, ...]) -> str | None:
@@ -36,8 +37,13 @@ def client_language(code: str | None, languages: tuple[str, ...]) -> str | None:
 
 
 def clean_input(text: str | None) -> str:
-    """Drop control and direction-override characters; trim."""
-    return _CONTROL.sub(" ", text or "").strip()
+    """The text with invisible format characters (Unicode category Cf: zero-width space and joiners,
+    direction marks and overrides, soft hyphen, byte-order mark…) removed, so a word they sit inside
+    stays one word; control characters become spaces; trimmed."""
+    text = text or ""
+    if not text.isascii():
+        text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return _CONTROL.sub(" ", text).strip()
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,7 @@ class Conversation:
         self.screens = Screens(kb, self.views, self.commands)
         self.bot_username = bot_username
         self._last_answer: OrderedDict[int, str] = OrderedDict()
+        self.reads_group_messages = False  # Telegram delivers every group message (privacy mode off)
         self._titles: dict[str, tuple[str, str]] = {}
         for entry in kb.entries.values():
             for lang, text in entry.texts.items():
@@ -127,7 +134,9 @@ class Conversation:
     def flood_gate(self, user: User) -> Reply | None:
         """None when the user may be answered; else the 'slow down' note, or an empty Reply (say nothing).
         Every message counts: text, commands and photos alike."""
-        gate = self.flood.check(user.id) if self.flood else "ok"
+        if self.flood is None or user.flood_exempt:
+            return None
+        gate = self.flood.check(user.id, user.sent_at)
         if gate == "ok":
             return None
         lang = self.language(user)
@@ -184,16 +193,19 @@ class Conversation:
         while len(self._last_answer) > LAST_ANSWERS_KEPT:
             self._last_answer.popitem(last=False)
 
-    def handle_text(self, user: User, text: str) -> Reply | None:
-        """Reply to a typed message; None when the user is flooding and was already told to slow down."""
+    def handle_text(self, user: User, text: str, caption: bool = False) -> Reply | None:
+        """Reply to a typed message; None when the user is flooding and was already told to slow down.
+        ``caption``: the words came with a picture or file, which the reply says the bot cannot read."""
         gated = self.flood_gate(user)
         if gated is not None:
             return gated if gated.text else None
         clean = clean_input(text)
         usual = self.language(user)
         if not clean:
-            return self.screens.fallback(usual, empty=True)
-        return self.reply_to(user, self.understand(clean, usual))
+            reply = self.screens.fallback(usual, empty=True)
+        else:
+            reply = self.reply_to(user, self.understand(clean, usual))
+        return self.screens.with_caption_note(reply) if caption else reply
 
     def ask(self, text: str, lang: str | None = None) -> Reply:
         """One question, one answer (the ``kyr-bot ask`` command), in ``lang`` if given."""
@@ -207,18 +219,23 @@ class Conversation:
             understood = replace(understood, lang=self.kb.default_language)
         return self.reply_to(User(None), understood)
 
-    def handle_command(self, user: User, command: str, arg: str = "") -> Reply:
-        """The reply to a command (empty text: the user is flooding and was told to slow down)."""
+    def handle_command(self, user: User, command: str, arg: str = "", caption: bool = False) -> Reply:
+        """The reply to a command (empty text: the user is flooding and was told to slow down).
+        ``caption``: the command was a picture's or file's caption (the reply says so)."""
         gated = self.flood_gate(user)
         if gated is not None:
             return gated
+        reply = self._command(user, command, arg)
+        return self.screens.with_caption_note(reply) if caption and reply.text else reply
+
+    def _command(self, user: User, command: str, arg: str) -> Reply:
         action, hint = self.commands.resolve(command)
         lang = self.language(user, hint)
         screens = self.screens
         if action == "start":
             return self.start(user, arg)
         if action == "help":
-            return screens.help(lang)
+            return screens.help(lang, group=user.in_group, mentions=self.reads_group_messages)
         if action == "topics":
             return screens.topic_menu(lang)
         if action == "emergency":
@@ -286,7 +303,14 @@ class Conversation:
             entry = self.kb.entry(opened[0])
             if entry is not None and entry.answerable and opened[1] in self.kb.languages:
                 return self.screens.answer(entry, opened[1])
-        return self.screens.welcome(self.language(user), unknown_link=bool(payload.strip()))
+        # Only a link shaped like ours whose answer is gone gets the note; any other payload (an
+        # outreach flyer's tracking code) is a plain first visit.
+        return self.screens.welcome(self.language(user), unknown_link=opened is not None)
+
+    def group_intro(self, user: User, admin: bool = False) -> Reply:
+        """What the bot says when it is added to a group (``admin``: as an administrator, so it reads
+        every message there)."""
+        return self.screens.group_intro(self.language(user), mentions=admin or self.reads_group_messages)
 
     def inline_answers(self, user: User, query: str) -> list[InlineAnswer]:
         """Choices for inline mode: the best answers for the query, or the main topics for an empty one."""

@@ -12,24 +12,31 @@ FORGET_EVERY = 200  # bookkeeping about users who went quiet is pruned this ofte
 @dataclass
 class FloodGuard:
     """Past ``burst`` messages in ``window`` seconds, one 'slow down' note, then silence until the user
-    slows down. Other users are never affected. ``clock`` returns seconds."""
+    slows down. Other users are never affected.
+
+    The rate is measured on when messages were *sent* (pass ``sent_at``), not when they arrive: ten
+    messages written over twenty minutes while the bot was down arrive together but are no flood.
+    ``clock`` returns Unix seconds, used when a message has no send time.
+    """
 
     burst: int = 8
     window: float = 10.0
-    clock: Callable[[], float] = time.monotonic
+    clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
         self._recent: dict[int, list[float]] = {}
         self._warned: set[int] = set()
         self._checks = 0
 
-    def check(self, user_id: int | None) -> str:
-        """'ok', 'warn' (send the note once) or 'drop'."""
+    def check(self, user_id: int | None, sent_at: float | None = None) -> str:
+        """'ok', 'warn' (send the note once) or 'drop', for a message ``user_id`` sent at ``sent_at``
+        (Unix seconds; None: now)."""
         if user_id is None:
             return "ok"
         now = self.clock()
-        times = [t for t in self._recent.get(user_id, ()) if now - t < self.window]
-        times.append(now)
+        at = min(sent_at, now) if sent_at is not None else now
+        times = [t for t in self._recent.get(user_id, ()) if abs(at - t) < self.window]
+        times.append(at)
         self._recent[user_id] = times
         self._checks += 1
         if self._checks % FORGET_EVERY == 0:
@@ -43,6 +50,6 @@ class FloodGuard:
         return "warn"
 
     def _forget_idle(self, now: float) -> None:
-        for uid in [u for u, ts in self._recent.items() if not ts or now - ts[-1] >= self.window]:
+        for uid in [u for u, ts in self._recent.items() if not ts or now - max(ts) >= self.window]:
             self._recent.pop(uid, None)
             self._warned.discard(uid)

@@ -60,5 +60,8 @@ class InlineAnswer:
 class User:
     """Who is talking, as far as the conversation needs to know: never a name or a username."""
 
-    id: int | None
+    id: int | None  # whose flood budget and saved language: a person, or the chat they speak for
     client_lang: str | None = None  # the app's language code, e.g. 'es-MX'
+    sent_at: float | None = None  # when the message was sent (Unix seconds); None: now
+    in_group: bool = False  # the message came from a group (help says how to ask there)
+    flood_exempt: bool = False  # the newest message of a burst the flood guard held back: answer it

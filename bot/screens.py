@@ -121,20 +121,57 @@ class Screens:
         lines.append("<i>" + esc(disclaimer(lang)) + "</i>")
         return Reply("\n\n".join(lines), lang, self.main_menu(lang))
 
-    def help(self, lang: str) -> Reply:
-        """How to use the bot, with every command."""
+    def help(self, lang: str, group: bool = False, mentions: bool = False) -> Reply:
+        """How to use the bot, with every command; in a group (``group``), first how to ask there
+        (``mentions``: the bot reads every group message, so an @mention reaches it)."""
         _ = translator(lang).gettext
-        lines = [
+        lines = [self.group_how_to(lang, mentions)] if group else []
+        lines.append(
             esc(
                 _(
                     'Type a question in your own words, for example: "What is an ICE detainer?" or '
                     '"¿Qué hago si la migra toca a mi puerta?"'
                 )
             )
-        ]
+        )
         lines += [f"/{name} — {esc(desc)}" for name, desc in self.commands.menu(lang)]
         lines.append(esc(self.share_hint(lang)))
         return Reply("\n".join(lines), lang, self.main_menu(lang))
+
+    def group_how_to(self, lang: str, mentions: bool) -> str:
+        """How to ask the bot in a group (HTML): reply to one of its messages; an @mention only when
+        Telegram delivers every group message to the bot (``mentions``)."""
+        _ = translator(lang).gettext
+        bot = self.views.bot_username or "bot"
+        text = _(
+            "In a group, reply to one of my messages with your question: I only see replies to me and "
+            "commands such as /help@{bot}."
+        )
+        if mentions:
+            text = _("In a group, reply to one of my messages with your question, or write @{bot} and your question.")
+        return "<b>" + esc(text.format(bot=bot)) + "</b>\n"
+
+    def group_intro(self, lang: str, mentions: bool) -> Reply:
+        """The short how-to the bot posts when it is added to a group."""
+        _ = translator(lang).gettext
+        names = self.kb.affiliate.names(lang)
+        lines = [
+            esc(
+                _("Hello! I answer questions about your rights with immigration enforcement in {region}.").format(
+                    **names
+                )
+            ),
+            self.group_how_to(lang, mentions).rstrip(),
+            esc(_("Send /help@{bot} to see everything I can do.").format(bot=self.views.bot_username or "bot")),
+            "<i>" + esc(disclaimer(lang)) + "</i>",
+        ]
+        return Reply("\n\n".join(lines), lang, self.menu_row(lang))
+
+    def with_caption_note(self, reply: Reply) -> Reply:
+        """``reply`` with one line first saying the bot cannot read the picture or file itself."""
+        _ = translator(reply.lang).gettext
+        note = _("I can't see pictures or files, so I answered the words you wrote with it.")
+        return replace(reply, text="<i>" + esc(note) + "</i>\n\n" + reply.text)
 
     def share_hint(self, lang: str) -> str:
         """How to share an answer (plain text)."""

@@ -74,6 +74,10 @@ _INT_RE = re.compile(r"^-?\d+$")
 _FLOAT_RE = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
 _METHOD_PATH_RE = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>[A-Za-z0-9_]+)/?$")
 _FILE_PATH_RE = re.compile(r"^/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
+# What Telegram marks as a bot command / a mention (the entity ends where these stop matching).
+_BOT_COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]{1,64}(@[A-Za-z0-9_]{3,32})?")
+_MENTION_RE = re.compile(r"(?<![A-Za-z0-9_])@[A-Za-z0-9_]{5,32}")
+GENERAL_TOPIC_ID = 1  # the General topic of a forum: messages there carry no message_thread_id
 
 # Update types Telegram delivers when allowed_updates was never specified (or is an empty list).
 _NOT_DEFAULT_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -242,6 +246,20 @@ class _Fault:
     description: str = ""
     retry_after: int = 0
     seconds: float = 0.0
+    chat_id: int | str | None = None  # only calls for this chat (None: any call)
+
+
+def _auto_entities(text: str) -> list[JSONDict]:
+    """The entities Telegram marks by itself in a text or caption: a bot command at the start (only
+    the command-shaped part: an invisible character after it is not part of it) and @mentions."""
+    entities: list[JSONDict] = []
+    command = _BOT_COMMAND_RE.match(text)
+    if command:
+        entities.append({"type": "bot_command", "offset": 0, "length": _utf16_len(command.group())})
+    for mention in _MENTION_RE.finditer(text):
+        offset = _utf16_len(text[: mention.start()])
+        entities.append({"type": "mention", "offset": offset, "length": _utf16_len(mention.group())})
+    return entities
 
 
 # --------------------------------------------------------------------------------------------------
@@ -502,9 +520,15 @@ class BotApiDouble:
     Use as a context manager or call :meth:`start` / :meth:`stop`.
     """
 
-    def __init__(self, token: str = DEFAULT_TOKEN, *, strict_query_ids: bool = True) -> None:
+    def __init__(
+        self, token: str = DEFAULT_TOKEN, *, strict_query_ids: bool = True, can_read_all_group_messages: bool = False
+    ) -> None:
         self._token = token
         self._strict_query_ids = strict_query_ids
+        # BotFather's default is group privacy mode on: getMe says the bot cannot read every message.
+        self.can_read_all_group_messages = can_read_all_group_messages
+        self._migrated: dict[int | str, int] = {}  # old group id -> its supergroup's id
+        self._forum_topics: dict[int | str, set[int]] = {}  # forum chat id -> open topic ids
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._stopping = threading.Event()
@@ -793,13 +817,16 @@ class BotApiDouble:
         username: str | None = None,
         reply_to_message: JSONDict | int | None = None,
         entities: list[JSONDict] | None = None,
+        **fields: Any,
     ) -> JSONDict:
-        """An update with a new text message from a user (bot_command entity added for "/...")."""
+        """An update with a new text message from a user (a bot_command entity added for "/...", as
+        Telegram marks it). ``fields`` are set on the message as given (``date``, ``sender_chat``,
+        ``via_bot``, ``message_thread_id``, ``is_topic_message``, ``from``...)."""
         message = self._user_message(chat_id, user_id, language_code, chat_type, first_name, username)
+        message.update(fields)
         message["text"] = text
         if entities is None and text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            entities = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command)}]
+            entities = [e for e in _auto_entities(text) if e["type"] == "bot_command"]
         if entities:
             message["entities"] = entities
         if reply_to_message is not None:
@@ -841,9 +868,12 @@ class BotApiDouble:
         first_name: str = "Test",
         username: str | None = None,
         caption: str | None = None,
+        **fields: Any,
     ) -> JSONDict:
-        """An update with a non-text message (photo, sticker, voice, location or document)."""
+        """An update with a non-text message (photo, sticker, voice, location or document); a caption
+        gets the caption_entities Telegram marks by itself. ``fields`` as in :meth:`make_text_message`."""
         message = self._user_message(chat_id, user_id, language_code, chat_type, first_name, username)
+        message.update(fields)
         n = message["message_id"]
         file_ids = {"file_id": f"{kind}-file-{chat_id}-{n}", "file_unique_id": f"{kind}-uniq-{chat_id}-{n}"}
         if kind == "photo":
@@ -876,6 +906,8 @@ class BotApiDouble:
             raise ValueError(f"unsupported kind {kind!r}")
         if caption is not None and kind in ("photo", "voice", "document"):
             message["caption"] = caption
+            if "caption_entities" not in message and _auto_entities(caption):
+                message["caption_entities"] = _auto_entities(caption)
         self._store_message(message)
         return {"message": message}
 
@@ -987,8 +1019,24 @@ class BotApiDouble:
     ) -> None:
         self._add_fault(method, times, _Fault("fail", status=status, description=description))
 
-    def rate_limit_next(self, method: str, times: int = 1, retry_after: int = 1) -> None:
-        self._add_fault(method, times, _Fault("rate_limit", status=429, retry_after=retry_after))
+    def rate_limit_next(
+        self, method: str, times: int = 1, retry_after: int = 1, chat_id: int | str | None = None
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` (for ``chat_id`` only, if given) with 429."""
+        self._add_fault(method, times, _Fault("rate_limit", status=429, retry_after=retry_after, chat_id=chat_id))
+
+    def migrate_chat(self, group_id: int, supergroup_id: int) -> None:
+        """Upgrade a group to a supergroup: from now on, sending to ``group_id`` answers 400 with
+        ``parameters.migrate_to_chat_id`` (as Telegram does)."""
+        with self._lock:
+            self._migrated[group_id] = supergroup_id
+            self._chats[supergroup_id] = {"id": supergroup_id, "type": "supergroup", "title": "Test chat"}
+
+    def open_forum_topic(self, chat_id: int, thread_id: int) -> None:
+        """Make ``chat_id`` a forum supergroup with topic ``thread_id`` (besides General)."""
+        with self._lock:
+            self._forum_topics.setdefault(chat_id, set()).add(thread_id)
+            self._chats[chat_id] = {"id": chat_id, "type": "supergroup", "title": "Test forum", "is_forum": True}
 
     def drop_next(self, method: str, times: int = 1) -> None:
         """Close the connection without answering the next ``times`` calls of ``method``."""
@@ -1019,10 +1067,15 @@ class BotApiDouble:
             queue = self._faults.setdefault(method.lower(), deque())
             queue.extend(fault for _ in range(times))
 
-    def _pop_fault(self, method: str) -> _Fault | None:
+    def _pop_fault(self, method: str, params: dict[str, Any] | None = None) -> _Fault | None:
+        chat_id = (params or {}).get("chat_id")
         with self._lock:
             queue = self._faults.get(method.lower())
-            return queue.popleft() if queue else None
+            for fault in queue or ():
+                if fault.chat_id is None or fault.chat_id == chat_id:
+                    queue.remove(fault)
+                    return fault
+            return None
 
     # ---------------------------------------------------------------- misc helpers
 
@@ -1116,7 +1169,7 @@ class BotApiDouble:
 
     def _answer(self, call: Call) -> tuple[int, JSONDict | None]:
         """Compute the (status, JSON body) answer to ``call``; a None body means "drop the connection"."""
-        fault = self._pop_fault(call.method)
+        fault = self._pop_fault(call.method, call.params)
         if fault is not None:
             if fault.kind == "drop":
                 return 0, None
@@ -1156,6 +1209,12 @@ class BotApiDouble:
                 blocked = chat_id in self._blocked_chats
             if blocked:
                 raise _ApiError(403, "Forbidden: bot was blocked by the user")
+        if "chat_id" in params and params.get("chat_id") in self._migrated:
+            raise _ApiError(
+                HTTPStatus.BAD_REQUEST,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self._migrated[params["chat_id"]]},
+            )
         implementation = _METHODS.get(method)
         if method == "copyMessage":
             return {"message_id": self._send_media(method, params, files)["message_id"]}
@@ -1281,7 +1340,7 @@ class BotApiDouble:
         return {
             **self.bot_user,
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
+            "can_read_all_group_messages": self.can_read_all_group_messages,
             "supports_inline_queries": True,
             "can_connect_to_business": False,
             "has_main_web_app": False,
@@ -1417,8 +1476,15 @@ class BotApiDouble:
                 message["reply_to_message"] = {k: v for k, v in original.items() if k != "reply_to_message"}
             elif not allow_missing:
                 raise _bad_request("message to be replied not found")
-        if isinstance(params.get("message_thread_id"), int):
-            message["message_thread_id"] = params["message_thread_id"]
+        thread = params.get("message_thread_id")
+        topics = self._forum_topics.get(chat["id"])
+        if isinstance(thread, int) and topics is not None:
+            if thread not in topics:  # the General topic included: its id is refused
+                raise _bad_request("message thread not found")
+            message["message_thread_id"] = thread
+            message["is_topic_message"] = True
+        elif isinstance(thread, int):
+            message["message_thread_id"] = thread
         return message
 
     def _send_message(self, params: dict[str, Any]) -> JSONDict:

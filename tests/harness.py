@@ -6,15 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
-
 from bot.config import Config
 from bot.conversation import Conversation
 from bot.flood import FloodGuard
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matcher import Matcher
 from bot.storage import SqliteStore
-from bot.telegram import build_application
+from bot.telegram import ALLOWED_UPDATES, build_application
 
 from .botapi_double import BotApiDouble, Call, html_to_plain
 
@@ -67,7 +65,7 @@ class BotHarness:
             await self.app.post_init(self.app)
         await self.app.start()
         await self.app.updater.start_polling(
-            poll_interval=0, timeout=self.poll_timeout, allowed_updates=Update.ALL_TYPES
+            poll_interval=0, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
         )
         return self
 

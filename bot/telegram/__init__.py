@@ -3,7 +3,9 @@
 :mod:`.app` builds the Application, :mod:`.runner` runs it (:mod:`.startup` reaches Telegram,
 :mod:`.webhook` serves a webhook), :mod:`.handlers` turns updates into conversation calls,
 :mod:`.markup` turns replies into keyboards and inline results, :mod:`.delivery` sends with retries,
-:mod:`.filters` picks group messages meant for the bot, :mod:`.updates` orders and de-duplicates updates.
+:mod:`.filters` picks group messages meant for the bot, :mod:`.updates` orders and de-duplicates updates,
+:mod:`.incoming` reads who asked and where, :mod:`.outgoing` answers there, :mod:`.throttle` keeps to
+Telegram's sending limits per chat, :mod:`.polling` settles two copies polling one token.
 """
 
 from .app import ALLOWED_UPDATES, build_application

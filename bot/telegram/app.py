@@ -1,4 +1,4 @@
-"""Building the python-telegram-bot Application (running it is :mod:`.runner`'s job)."""
+"""Building the python-telegram-bot Application (:mod:`.runner` runs it)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from collections.abc import Callable
 from telegram import LinkPreviewOptions, MessageEntity, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
-    CommandHandler,
+    ChatMemberHandler,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
@@ -23,9 +22,10 @@ from telegram.ext import (
 from ..config import Config
 from ..conversation import Conversation
 from .delivery import DEFAULT_POLICY, DeliveryPolicy
-from .filters import AddressedToBot
+from .filters import AddressedToBot, ViaThisBot
 from .handlers import TelegramFrontEnd
-from .startup import ObservedRequest
+from .polling import ConflictGuard, PollingRequest
+from .throttle import PerChatRateLimiter
 from .updates import DuplicateGuard, PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -34,13 +34,9 @@ CONCURRENT_UPDATES = 4  # chats handled at the same time (each chat stays in ord
 # Telegram's 30 messages a second busy over a real round trip, few enough to stay cheap
 GET_UPDATES_READ_TIMEOUT = 40.0  # seconds
 LONG_POLL_TIMEOUT = 10  # seconds Telegram holds a getUpdates open when there is nothing new
-# The update types the handlers below use; Telegram sends no others. Add a type here with its handler.
-ALLOWED_UPDATES: tuple[str, ...] = (
-    Update.MESSAGE,
-    Update.EDITED_MESSAGE,  # a corrected question is answered again
-    Update.CALLBACK_QUERY,
-    Update.INLINE_QUERY,
-)
+SPARE_CONNECTIONS = 4  # beyond one per slot: button answers, held-back answers, menus
+# The update types the bot handles, asked of Telegram in both polling and webhook mode.
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "inline_query", "my_chat_member")
 
 
 def build_application(
@@ -54,10 +50,12 @@ def build_application(
     """The Application for ``config`` (token, API URL, send rate) answering through ``conversation``.
 
     ``read_timeout`` (seconds) overrides the HTTP read timeouts (tests use short ones); ``policy`` says
-    how hard to retry a reply; ``on_poll_answer`` is told the HTTP status of every answered
-    ``getUpdates`` (the heartbeat). The front end is in ``app.bot_data["front"]``.
+    how hard to retry a reply; ``on_poll_answer`` is told the HTTP status of every answered ``getUpdates``
+    (the heartbeat). The front end is in ``app.bot_data["front"]``, the getUpdates connection
+    in ``app.bot_data["polling"]``, the guard against a second copy in ``app.bot_data["conflicts"]``.
     """
     front = TelegramFrontEnd(conversation, policy)
+    polling = PollingRequest(on_answer=on_poll_answer, read_timeout=read_timeout or GET_UPDATES_READ_TIMEOUT)
     defaults = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
     builder = (
         ApplicationBuilder()
@@ -66,15 +64,9 @@ def build_application(
         .base_file_url(config.file_url)
         .defaults(defaults)
         .post_init(front.post_init)
-        .get_updates_request(
-            ObservedRequest(
-                on_poll_answer or (lambda status: None),
-                connection_pool_size=1,
-                read_timeout=read_timeout or GET_UPDATES_READ_TIMEOUT,
-            )
-        )
+        .get_updates_request(polling)
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
-        .connection_pool_size(CONCURRENT_UPDATES)
+        .connection_pool_size(CONCURRENT_UPDATES + SPARE_CONNECTIONS)
     )
     if read_timeout is not None:
         builder = builder.read_timeout(read_timeout)
@@ -82,23 +74,36 @@ def build_application(
         # Spread the allowance over tenths of a second, so a burst does not send a whole second's worth
         # at once (Telegram counts roughly per second, and would answer "429 Too Many Requests").
         period = 0.1 if config.max_rate >= 10 else 1.0
-        limiter = AIORateLimiter(overall_max_rate=config.max_rate * period, overall_time_period=period, max_retries=3)
-        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB types it for no retry data
+        limiter = PerChatRateLimiter(config.max_rate * period, period, max_retries=3)
+        builder = builder.rate_limiter(limiter)
     app = builder.build()
     app.bot_data["front"] = front
+    app.bot_data["polling"] = polling
+    conflicts = ConflictGuard(polling, config.conflict_grace)
+    conflicts.app = app
+    app.bot_data["conflicts"] = conflicts
+    add_handlers(app, front)
+    app.add_error_handler(conflicts.on_error)
+    app.add_error_handler(front.on_error)
+    return app
 
+
+def add_handlers(app: Application, front: TelegramFrontEnd) -> None:
+    """Route every update type in ALLOWED_UPDATES to the front end."""
     private = filters.ChatType.PRIVATE
     in_group = filters.ChatType.GROUPS
     to_bot = filters.Entity(MessageEntity.MENTION) | filters.REPLY
+    caption_to_bot = filters.CaptionEntity(MessageEntity.MENTION) | filters.REPLY | filters.CaptionEntity("bot_command")
+    app.add_handler(MessageHandler(ViaThisBot(), front.ignore), group=-2)
     app.add_handler(TypeHandler(Update, DuplicateGuard()), group=-1)
-    app.add_handler(CommandHandler(conversation.commands.names(), front.on_command))
-    app.add_handler(MessageHandler(filters.COMMAND, front.on_unknown_command))
+    app.add_handler(MessageHandler(filters.COMMAND, front.on_command))
     app.add_handler(MessageHandler(filters.TEXT & private, front.on_text))
     app.add_handler(MessageHandler(filters.TEXT & in_group & to_bot & AddressedToBot(), front.on_text))
-    non_text = ~filters.TEXT & ~filters.StatusUpdate.ALL
+    app.add_handler(MessageHandler(filters.CAPTION & private, front.on_caption))
+    app.add_handler(MessageHandler(filters.CAPTION & in_group & caption_to_bot, front.on_caption))
+    non_text = ~filters.TEXT & ~filters.CAPTION & ~filters.StatusUpdate.ALL
     app.add_handler(MessageHandler(non_text & private, front.on_non_text))
     app.add_handler(MessageHandler(non_text & in_group & filters.REPLY & AddressedToBot(), front.on_non_text))
     app.add_handler(CallbackQueryHandler(front.on_callback))
     app.add_handler(InlineQueryHandler(front.on_inline))
-    app.add_error_handler(front.on_error)
-    return app
+    app.add_handler(ChatMemberHandler(front.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

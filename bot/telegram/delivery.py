@@ -13,6 +13,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.warnings import PTBDeprecationWarning
 
 from ..compose import TELEGRAM_TEXT_LIMIT
+from .updates import outside_slot
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +65,11 @@ def retry_after_seconds(exc: RetryAfter) -> float:
 async def deliver(call: Callable[[], Awaitable[object]], policy: DeliveryPolicy = DEFAULT_POLICY) -> bool:
     """Make one Bot API call that sends something, riding out flood waits and passing network faults.
 
-    429: wait as long as Telegram says, then try again (the message is delivered once). 5xx, dropped
-    connections and timeouts: a few retries with a short back-off. A user who blocked the bot (403) and
-    a refused message (400) are not retried. A reply that finally fails is logged without its text.
-    Returns True when the call succeeded.
+    429: wait as long as Telegram says (giving the update's working slot to other chats meanwhile), then
+    try again (the message is delivered once). 5xx, dropped connections and timeouts: a few retries with
+    a short back-off. A user who blocked the bot (403) and a refused message (400) are not retried. A
+    reply that finally fails is logged without its text. Returns True when the call succeeded.
+    ``ChatMigrated`` (the group became a supergroup) is raised for the caller to send to the new chat.
     """
     for attempt in range(1, policy.attempts + 1):
         try:
@@ -76,7 +78,8 @@ async def deliver(call: Callable[[], Awaitable[object]], policy: DeliveryPolicy 
         except RetryAfter as exc:
             wait = retry_after_seconds(exc)
             log.info("Telegram asked to slow down; retrying in %.1f s.", wait)
-            await asyncio.sleep(min(wait, policy.max_retry_after) + 0.05)
+            async with outside_slot():
+                await asyncio.sleep(min(wait, policy.max_retry_after) + 0.05)
         except Forbidden:
             log.info("A user has blocked the bot; reply not delivered.")
             return False

@@ -126,6 +126,8 @@ async def serve(config: Config, conversation: Conversation, plan: WebhookPlan | 
 
     app = build_application(config, conversation, on_poll_answer=None if plan else on_poll_answer)
     front = app.bot_data["front"]
+    conflicts = app.bot_data["conflicts"]
+    conflicts.on_give_way = lambda: outcome.end(exitcodes.ANOTHER_POLLER)
 
     async def refresh_menus() -> None:
         if app.running:
@@ -169,7 +171,7 @@ async def serve(config: Config, conversation: Conversation, plan: WebhookPlan | 
                 timeout=LONG_POLL_TIMEOUT,
                 bootstrap_retries=-1,
                 allowed_updates=list(ALLOWED_UPDATES),
-                error_callback=polling_error_callback(reachability),
+                error_callback=polling_error_callback(reachability, conflicts),
             )
         await app.start()
         log.info("Started: answering updates.")

@@ -18,10 +18,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from .delivery import retry_after_seconds
+from .polling import ConflictGuard
 
 log = logging.getLogger(__name__)
 
@@ -125,12 +125,17 @@ async def _unless_stopped(call: Awaitable[object], stop: asyncio.Event) -> bool:
     return False
 
 
-def polling_error_callback(reachability: Reachability) -> Callable[[TelegramError], None]:
+def polling_error_callback(
+    reachability: Reachability, conflicts: ConflictGuard | None = None
+) -> Callable[[TelegramError], None]:
     """The ``error_callback`` for ``Updater.start_polling``: a network fault while polling is an
-    outage ("Telegram unreachable, retrying"), logged by type, never with a traceback or the update."""
+    outage ("Telegram unreachable, retrying"), logged by type, never with a traceback or the update; a
+    Conflict (another copy polling with the token) goes to ``conflicts``, which decides who gives way."""
 
     def on_error(error: TelegramError) -> None:
-        if isinstance(error, NetworkError):
+        if isinstance(error, Conflict) and conflicts is not None:
+            conflicts.saw_conflict()
+        elif isinstance(error, NetworkError):
             reachability.failed(error)
         else:
             log.warning("Polling for updates failed (%s); retrying.", type(error).__name__)
@@ -138,19 +143,3 @@ def polling_error_callback(reachability: Reachability) -> Callable[[TelegramErro
     return on_error
 
 
-class ObservedRequest(HTTPXRequest):
-    """python-telegram-bot's HTTP client, telling ``on_answer`` the HTTP status of every answer.
-
-    Used for ``getUpdates`` only (python-telegram-bot keeps a separate client for it): an answered poll
-    is the bot's heartbeat, and a 401/404 there means the token was revoked while running.
-    """
-
-    def __init__(self, on_answer: Callable[[int], None], **options: Any) -> None:
-        super().__init__(**options)
-        self.on_answer = on_answer
-
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        """See :meth:`telegram.request.BaseRequest.do_request`; returns (HTTP status, body)."""
-        status, payload = await super().do_request(*args, **kwargs)
-        self.on_answer(status)
-        return status, payload

@@ -4,50 +4,103 @@ Telegram delivers twice answered once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import OrderedDict
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, BaseUpdateProcessor, ContextTypes
 
 SEEN_UPDATES = 2048  # how many recent update ids to remember, so a redelivered update is answered once
+MAX_PENDING_UPDATES = 100_000  # updates waiting for their chat's turn or a slot (memory bound only)
+
+
+class _Slot:
+    """One of the shared working slots, as held by the update being handled in this task."""
+
+    def __init__(self, semaphore: asyncio.Semaphore) -> None:
+        self.semaphore = semaphore
+        self.held = False
+
+
+_CURRENT_SLOT: ContextVar[_Slot | None] = ContextVar("kyr_current_slot", default=None)
+
+
+@contextlib.asynccontextmanager
+async def outside_slot() -> AsyncIterator[None]:
+    """Give the current update's shared slot back while waiting (a flood wait, a chat's throttle),
+    so one slow chat never keeps other chats waiting; take a slot again afterwards. Does nothing
+    outside an update."""
+    slot = _CURRENT_SLOT.get()
+    if slot is None or not slot.held:
+        yield
+        return
+    slot.semaphore.release()
+    slot.held = False
+    try:
+        yield
+    finally:
+        await slot.semaphore.acquire()
+        slot.held = True
+
+
+def chat_key(update: object) -> int | None:
+    """Whose turn an update waits for: its chat (or its sender outside chats). None for button presses
+    and inline queries, which are answered at once, outside any chat's queue."""
+    if not isinstance(update, Update) or update.callback_query is not None or update.inline_query is not None:
+        return None
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return None
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Handles updates from different chats at the same time, and each chat's updates in order.
 
-    With Telegram's real round trip (tens of milliseconds a call), one-at-a-time handling would cap the
-    bot at a few answers a second; this keeps many conversations moving while a person who sends two
-    messages still gets the answers in the order they asked.
+    An update first waits for its chat's turn, and only then for one of ``max_concurrent_updates``
+    shared slots: a busy chat's queued updates never hold slots other chats need. A handler that has to
+    wait (a flood wait Telegram asked for) gives its slot back meanwhile (:func:`outside_slot`).
     """
 
     def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(MAX_PENDING_UPDATES)
+        self.slots = max_concurrent_updates
+        self._semaphore_slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run ``coroutine`` after the same chat's earlier updates."""
-        key = None
-        if isinstance(update, Update):
-            if update.effective_chat is not None:
-                key = update.effective_chat.id
-            elif update.effective_user is not None:
-                key = update.effective_user.id
+        """Run ``coroutine`` after the same chat's earlier updates, in a shared slot."""
+        key = chat_key(update)
         if key is None:
-            await coroutine
+            await self._in_slot(coroutine)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                await self._in_slot(coroutine)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
                 del self._waiting[key]
                 del self._locks[key]
+
+    async def _in_slot(self, coroutine: Awaitable[Any]) -> None:
+        slot = _Slot(self._semaphore_slots)
+        await slot.semaphore.acquire()
+        slot.held = True
+        token = _CURRENT_SLOT.set(slot)
+        try:
+            await coroutine
+        finally:
+            _CURRENT_SLOT.reset(token)
+            if slot.held:
+                slot.semaphore.release()
 
     async def initialize(self) -> None:
         """Nothing to set up."""
