@@ -75,7 +75,7 @@ def build_application(
         # at once (Telegram counts roughly per second, and would answer "429 Too Many Requests").
         period = 0.1 if config.max_rate >= 10 else 1.0
         limiter = PerChatRateLimiter(config.max_rate * period, period, max_retries=3)
-        builder = builder.rate_limiter(limiter)
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB types it for no retry data
     app = builder.build()
     app.bot_data["front"] = front
     app.bot_data["polling"] = polling

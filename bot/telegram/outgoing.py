@@ -47,14 +47,16 @@ async def send_reply(
     answering = ReplyParameters(asker.message_id, allow_sending_without_reply=True) if asker is not None else None
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
-        options = {"reply_markup": markup if last else None, "reply_parameters": answering if i == 0 else None}
+        options = partial(
+            bot.send_message, reply_markup=markup if last else None, reply_parameters=answering if i == 0 else None
+        )
         try:
-            ok = await deliver(partial(bot.send_message, chat_id, part, message_thread_id=thread, **options), policy)
+            ok = await deliver(partial(options, chat_id, part, message_thread_id=thread), policy)
         except ChatMigrated as exc:
             log.info("A group became a supergroup; sending to its new chat id.")
             chat_id, thread = exc.new_chat_id, None
             try:
-                ok = await deliver(partial(bot.send_message, chat_id, part, **options), policy)
+                ok = await deliver(partial(options, chat_id, part), policy)
             except ChatMigrated:
                 ok = False
         if not ok:

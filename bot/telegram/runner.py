@@ -166,6 +166,7 @@ async def serve(config: Config, conversation: Conversation, plan: WebhookPlan | 
             # meanwhile: make sure Telegram answers, the stoppable way, before handing over.
             if not await until_reachable(app.bot.delete_webhook, outcome.stop, reachability):
                 return outcome.status
+            assert app.updater is not None  # built with the default updater
             await app.updater.start_polling(
                 poll_interval=0,
                 timeout=LONG_POLL_TIMEOUT,

@@ -16,7 +16,6 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
@@ -141,5 +140,3 @@ def polling_error_callback(
             log.warning("Polling for updates failed (%s); retrying.", type(error).__name__)
 
     return on_error
-
-
