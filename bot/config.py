@@ -33,6 +33,13 @@ class Config:
     locales_dir: Path = field(default_factory=resources.locales_dir)
     log_level: str = "INFO"
     system_language: str | None = None  # from LC_ALL / LC_MESSAGES / LANG, for the console chat
+    model_dir: Path | None = None  # KYR_MODEL_DIR: where to cache the matcher's fitted ranker
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where the matcher caches its fitted ranker when the package ships none (no user data):
+        ``KYR_MODEL_DIR``, else ``model/`` in the data directory."""
+        return self.model_dir or self.data_dir / "model"
 
     @property
     def file_url(self) -> str:
@@ -79,6 +86,7 @@ class Config:
             locales_dir=_path(env, "KYR_LOCALES_DIR") or resources.locales_dir(),
             log_level=level,
             system_language=_system_language(env),
+            model_dir=_path(env, "KYR_MODEL_DIR"),
         )
 
 

@@ -159,7 +159,7 @@ def test_match_json_one_object_per_nonblank_line(runs, kb):
     assert len(lines) == 3  # the two blank lines are skipped
     results = [json.loads(line) for line in lines]
     for data in results:
-        assert set(data) == {"query", "lang", "id", "score", "alternatives"}
+        assert set(data) == {"query", "lang", "id", "score", "alternatives", "unsupported"}
         assert 0 <= data["score"] <= 100
         for alt in data["alternatives"]:
             assert set(alt) == {"id", "score"} and alt["id"] in kb.entries

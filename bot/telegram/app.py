@@ -113,7 +113,7 @@ def run_bot(args: argparse.Namespace, config: Config) -> int:
         print("kyr-bot: refusing to start with broken translations.", file=sys.stderr)
         return 2
     store = SqliteStore(config.data_dir)
-    conversation = Conversation.from_knowledge(kb, store, flood=FloodGuard())
+    conversation = Conversation.from_knowledge(kb, store, cache_dir=config.model_cache_dir, flood=FloodGuard())
     app = build_application(config, conversation)
     try:
         if args.webhook_url:
