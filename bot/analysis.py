@@ -66,13 +66,19 @@ class Analyzer:
                 self.word_concepts.setdefault(member, head)
                 stem_heads.setdefault(textnorm.stem(member), set()).add(head)
         self.concepts = {key: next(iter(heads)) for key, heads in stem_heads.items() if len(heads) == 1}
-        # Vocabulary for typo repair: every word the knowledge base and lexicon use, with its frequency.
+        # Vocabulary for typo repair: correctly spelled text only (titles, answers, the lexicon, everyday
+        # words). Question phrasings deliberately contain typos ("imigration") so that sloppy questions
+        # still match: a word seen only in phrasings is a real word only when no close correct word exists.
         counts: Counter[str] = Counter()
+        phrasing_counts: Counter[str] = Counter()
         for entry in kb.entries.values():
             for text in entry.texts.values():
-                for chunk in (text.title, text.answer, *text.questions):
+                for chunk in (text.title, text.answer):
                     counts.update(self._expand(chunk))
                     counts.update(self._pre(chunk))
+                for chunk in text.questions:
+                    phrasing_counts.update(self._expand(chunk))
+                    phrasing_counts.update(self._pre(chunk))
         for group in lex.synonyms:
             for raw in group:
                 counts.update(self._pre(raw))
@@ -80,14 +86,29 @@ class Analyzer:
             counts.update(value.split())
         counts.update(self.stopwords)
         counts.update(w for v in self.abbreviations.values() for w in textnorm.words(v))
+        # Everyday words are spelled right even when the knowledge base never uses them: never repair them.
+        self.everyday = frozenset().union(*lex.everyday.values()) if lex.everyday else frozenset()
+        self._index_vocabulary(counts)
+        self.misspellings: dict[str, str] = {}  # phrasing-only word -> the correct word it is a typo of
+        for word, n in phrasing_counts.items():
+            if word in counts or word in self.everyday:
+                continue
+            fixed = self._misspelling_of(word)
+            if fixed:
+                self.misspellings[word] = fixed
+            else:
+                counts[word] += n
+        self._index_vocabulary(counts)
+        self._repairs: dict[str, str] = {}
+
+    def _index_vocabulary(self, counts: Counter[str]) -> None:
+        """(Re)build the repair look-ups from ``counts`` (correctly spelled words and their frequency)."""
         self.frequency = counts
         self.vocabulary = [w for w in counts if len(w) > 1]
         self.by_length: dict[int, list[str]] = {}
         for w in self.vocabulary:
             self.by_length.setdefault(len(w), []).append(w)
-        # Everyday words are spelled right even when the knowledge base never uses them: never repair them.
-        everyday = frozenset().union(*lex.everyday.values()) if lex.everyday else frozenset()
-        self.known = frozenset(counts) | everyday
+        self.known = frozenset(counts) | self.everyday
         self.known_stems = frozenset(textnorm.stem(w) for w in counts)
         by_skeleton: dict[str, str] = {}
         by_sound: dict[str, str] = {}
@@ -97,7 +118,48 @@ class Analyzer:
                 by_sound.setdefault(textnorm.phonetic(word), word)
         self.by_skeleton = by_skeleton
         self.by_sound = by_sound
-        self._repairs: dict[str, str] = {}
+        self._pools: dict[tuple[int, int], list[str]] = {}
+
+    def _pool(self, length: int, edits: int) -> list[str]:
+        """Vocabulary words within ``edits`` of ``length`` letters (built once per pair)."""
+        key = (length, edits)
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = [w for n in range(length - edits, length + edits + 1) for w in self.by_length.get(n, ())]
+            self._pools[key] = pool
+        return pool
+
+    def _misspelling_of(self, word: str) -> str | None:
+        """The correct word a phrasing-only word is a deliberate typo of, or None for a real word.
+
+        Stricter than query repair, because phrasings are full of real words the answers never use
+        ("bail", "track", "chalecos"): only doubled letters (``arested``), sound-alike Spanish spelling
+        (``bienen``), a swapped pair (``derechso``) or one letter missing or extra inside the word
+        (``lawer``, ``silient``) make a typo; a changed ending is an inflection, not a typo.
+        """
+        if len(word) <= 3 or any(c.isdigit() for c in word):
+            return None
+        found = self.by_skeleton.get(textnorm.skeleton(word))
+        if found:
+            return found
+        if textnorm.stem(word) in self.known_stems:
+            return None
+        found = self.by_sound.get(textnorm.phonetic(word))
+        if found:
+            return found
+        if len(word) < 5:
+            return None
+        pool = [w for n in (len(word) - 1, len(word), len(word) + 1) for w in self.by_length.get(n, ())]
+        for cand, _, _ in sorted(
+            process.extract(word, pool, scorer=OSA.distance, score_cutoff=1, limit=12),
+            key=lambda c: -self.frequency[c[0]],
+        ):
+            if len(cand) == len(word):
+                if sorted(cand) == sorted(word):  # a swapped pair
+                    return cand
+            elif cand[0] == word[0] and cand[-1] == word[-1]:  # a letter missing or extra inside
+                return cand
+        return None
 
     # ---------------------------------------------------------------- pieces
     def _phrase(self, text: str) -> str:
@@ -146,7 +208,7 @@ class Analyzer:
         edits = _allowed_edits(word)
         if not edits:
             return word
-        pool = [w for n in range(len(word) - edits, len(word) + edits + 1) for w in self.by_length.get(n, ())]
+        pool = self._pool(len(word), edits)
         candidates = process.extract(word, pool, scorer=OSA.distance, score_cutoff=edits, limit=12)
         if not candidates:
             return word
@@ -181,5 +243,8 @@ class Analyzer:
         return list(seen)
 
     def index_terms(self, text: str) -> list[str]:
-        """Terms of knowledge-base text (trusted spelling: no typo repair)."""
-        return self.content_terms(self._pre(text))
+        """Terms of knowledge-base text: no fuzzy repair, but the phrasings' deliberate misspellings are
+        mapped to the word they stand for (as a query's typo would be)."""
+        fix = self.misspellings
+        words = [fix.get(w, w) for w in self._expand(text)]
+        return self.content_terms(self._phrase(" ".join(words)).split())

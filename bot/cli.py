@@ -44,7 +44,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     kb = _load_or_exit(args.config)
     _check_lang(kb, args.lang)
-    conv = Conversation.from_knowledge(kb)
+    conv = Conversation.from_knowledge(kb, cache_dir=args.config.model_cache_dir)
     reply = conv.ask(args.question, lang=args.lang)
     print(to_plain(reply.text))
     return 0
@@ -55,7 +55,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     from .conversation import Conversation, Understood, clean_input
 
     kb = _load_or_exit(args.config)
-    conversation = Conversation.from_knowledge(kb)
+    conversation = Conversation.from_knowledge(kb, cache_dir=args.config.model_cache_dir)
     for line in sys.stdin:
         query = line.rstrip("\r\n")
         clean = clean_input(query)
@@ -163,7 +163,37 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     kb = _load_or_exit(args.config)
     _check_lang(kb, args.lang)
-    return run_console(kb, lang=args.lang, system_language=args.config.system_language)
+    return run_console(
+        kb, lang=args.lang, system_language=args.config.system_language, cache_dir=args.config.model_cache_dir
+    )
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Fit the matcher's ranker and write it where the package ships it (or to --out)."""
+    from . import ranker as ranker_module
+    from .analysis import Analyzer
+
+    kb = _load_or_exit(args.config)
+    analyzer = Analyzer(kb)
+
+    def prepare(text: str) -> tuple[str, str]:
+        analysis = analyzer.analyze(text)
+        return " ".join(analysis.words), " ".join(analysis.terms)
+
+    out = Path(args.out) if args.out else ranker_module.PACKAGE_MODEL_DIR
+    try:
+        ranker = ranker_module.fit_ranker(kb, prepare)
+    except ranker_module.RankerUnavailable as exc:
+        print(f"kyr-bot train: {exc}", file=sys.stderr)
+        return 2
+    path = ranker_module.model_path(out, ranker.digest)
+    ranker.save(path)
+    for old in out.glob("*.npz"):
+        if old != path:
+            old.unlink()
+            old.with_suffix(".json").unlink(missing_ok=True)
+    print(f"kyr-bot train: wrote {path} ({len(ranker.classes)} entries, {ranker.coef.shape[1]} features)")
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -247,6 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", help="start in this language")
     p.set_defaults(func=cmd_chat)
 
+    p = sub.add_parser("train", help="fit the matcher's ranker and ship it in the package (needs scikit-learn)")
+    p.add_argument("--out", help="write the model to this directory instead of the package's bot/model/")
+    p.set_defaults(func=cmd_train)
+
     p = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     p.add_argument("--webhook-url", help="use a webhook at this public https URL instead of long polling")
     p.add_argument("--listen", default="127.0.0.1", help="webhook: address to listen on")
@@ -276,7 +310,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kyr-bot: {exc}", file=sys.stderr)
         return exitcodes.BAD_CONFIG
     use_locales_dir(args.config.locales_dir)
-    return int(args.func(args) or 0)
+    from .ranker import RankerUnavailable
+
+    try:
+        return int(args.func(args) or 0)
+    except RankerUnavailable as exc:
+        print(f"kyr-bot: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

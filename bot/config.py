@@ -36,6 +36,13 @@ class Config:
     log_level: str = "INFO"
     system_language: str | None = None  # from LC_ALL / LC_MESSAGES / LANG, for the console chat
     conflict_grace: float = 30.0  # seconds a copy polls before it holds its ground against another copy
+    model_dir: Path | None = None  # KYR_MODEL_DIR: where to cache the matcher's fitted ranker
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where the matcher caches its fitted ranker when the package ships none (no user data):
+        ``KYR_MODEL_DIR``, else ``model/`` in the data directory."""
+        return self.model_dir or self.data_dir / "model"
 
     @property
     def file_url(self) -> str:
@@ -88,6 +95,7 @@ class Config:
             log_level=level,
             system_language=_system_language(env),
             conflict_grace=max(conflict_grace, 0.0),
+            model_dir=_path(env, "KYR_MODEL_DIR"),
         )
 
 

@@ -113,9 +113,11 @@ def run_console(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     system_language: str | None = None,
+    cache_dir: Path | None = None,
 ) -> int:
-    """Chat in the terminal until end of input or a quit word; returns the exit status (0)."""
-    conversation = Conversation.from_knowledge(kb, MemoryStore())
+    """Chat in the terminal until end of input or a quit word; returns the exit status (0). ``cache_dir``:
+    where the matcher may cache its fitted ranker."""
+    conversation = Conversation.from_knowledge(kb, MemoryStore(), cache_dir=cache_dir)
     chat = ConsoleChat(conversation, stdout or sys.stdout, lang, system_language)
     stdin = stdin or sys.stdin
     return chat.run(stdin, interactive=stdin.isatty())

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from . import callbacks as cb
@@ -95,9 +96,12 @@ class Conversation:
                 self._titles.setdefault(text.title.casefold().strip(), (entry.id, lang))
 
     @classmethod
-    def from_knowledge(cls, kb: KnowledgeBase, store: PreferenceStore | None = None, **kw: Any) -> Conversation:
-        """A conversation with a fresh matcher and (by default) memory-only preferences."""
-        return cls(kb, Matcher(kb), store or MemoryStore(), **kw)
+    def from_knowledge(
+        cls, kb: KnowledgeBase, store: PreferenceStore | None = None, cache_dir: Path | None = None, **kw: Any
+    ) -> Conversation:
+        """A conversation with a fresh matcher and (by default) memory-only preferences. ``cache_dir`` is
+        where the matcher may cache its fitted ranker (see :func:`bot.ranker.load_ranker`)."""
+        return cls(kb, Matcher(kb, cache_dir=cache_dir), store or MemoryStore(), **kw)
 
     @property
     def bot_username(self) -> str | None:

@@ -1,38 +1,46 @@
 """Finding the knowledge-base entry that answers what a person typed.
 
-Each entry is indexed by the content terms of its question phrasings and titles (both languages, so
-Spanglish works) and, more weakly, of its answer. A query scores against an entry by how much of one
-phrasing it covers and how much of the query the entry explains, with rarer terms weighing more.
-Words the knowledge base has never seen count against a match, which is how questions the bot cannot
-answer fall back instead of getting a wrong answer.
+Two signals, one decision. The learned ranker (:mod:`.ranker`: TF-IDF over character n-grams and words,
+logistic regression over entries, trained on the knowledge base's own phrasings) ranks the entries; the
+lexical scorer (:mod:`.lexical`: how much of an entry's phrasings the query's terms cover) and the share of
+words the knowledge base never uses tell how far to trust it. A tiny fitted model over those signals
+(:func:`.features.confidence`) gives the match's score (0-100): answer at :data:`ANSWER_AT`, "did you
+mean" from :data:`SUGGEST_AT`, otherwise fall back. When the top entry is an 'unsupported' one (green
+cards, taxes…), the bot falls back and says why. Long messages are read for their question part and
+rumor frames are set aside (:mod:`.features`).
 """
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+import numpy as np
+
+from . import features
 from .analysis import Analysis, Analyzer
 from .knowledge import KnowledgeBase
 from .language import LanguageDetector
+from .lexical import LexicalScorer
+from .ranker import Ranker, TextPair, load_ranker
 
-ANSWER_WEIGHT = 0.5  # a term found only in an entry's answer counts this much
-UNKNOWN_WEIGHT = 0.7  # a word the knowledge base never uses, relative to the rarest known term
-PHRASE_SHARE = 0.5  # share of the score from the best single phrasing (the rest: whole-entry coverage)
-COVERAGE_CAP = 5.0  # query weight (in typical terms) beyond which further words barely dilute a match
-BEYOND_CAP = 0.2  # how much query weight past the cap still dilutes a match
-MIN_STRENGTH = 0.6  # a term used by just one phrasing of an entry still counts this much for it
-FULL_STRENGTH_SHARE = 0.25  # a term used by this share of an entry's phrasings counts fully
-ANSWER_AT = 33.0  # answer directly from this score
-SUGGEST_AT = 22.0  # below ANSWER_AT but at least this: "did you mean ...?"
-ALTERNATIVE_RATIO = 0.6  # alternatives must score at least this share of the best
+ANSWER_AT = 50.0  # answer directly from this score (the decision model's confidence, in %)
+SUGGEST_AT = 20.0  # below ANSWER_AT but at least this: "did you mean ...?"
+UNSUPPORTED_AT = 0.25  # the ranker's probability from which an 'unsupported' top entry is named
+ALTERNATIVE_RATIO = 0.25  # alternatives need at least this share of the top entry's ranker probability
 MAX_ALTERNATIVES = 3
+FRAME_SHARE = 0.5  # a rumor-framed message: the whole text's share of the ranker's say (content: the rest)
 MAX_RANKING = 50  # inline mode shows at most 50 results
+RANKING_MIN_PROB = 0.02  # inline mode lists entries the ranker gives at least this probability
+LEXICAL_ANSWER_AT = 33.0  # the lexical scorer alone (learned=False): answer from this score
+LEXICAL_SUGGEST_AT = 22.0  # ... and "did you mean" from this one
+LEXICAL_ALTERNATIVE_RATIO = 0.6
 
 
 @dataclass(frozen=True)
 class Alternative:
+    """An entry worth offering, with its score (0-100, on the same scale as the match's score)."""
+
     id: str
     score: float
 
@@ -56,153 +64,168 @@ class MatchResult:
     ranking: tuple[Alternative, ...] = ()  # answerable entries worth showing, best first (inline mode)
 
     def as_json(self) -> dict:
+        """The result as JSON-ready data (``kyr-bot match --json``)."""
         return {
             "query": self.query,
             "lang": self.lang,
             "id": self.entry_id,
             "score": round(self.score, 1),
             "alternatives": [{"id": a.id, "score": round(a.score, 1)} for a in self.alternatives],
+            "unsupported": self.unsupported_id,
         }
 
 
 @dataclass(frozen=True)
-class _Phrasing:
-    entry: int
-    terms: frozenset[str]
-    weight: float
+class Reading:
+    """What the matcher reads in a query: the ranker's probabilities (one per ranker class), the lexical
+    scores (0-100, by lexical entry index) and the signals the decision weighs."""
+
+    probs: np.ndarray
+    lexical: dict[int, float]
+    signals: features.Signals
 
 
 class Matcher:
-    def __init__(self, kb: KnowledgeBase) -> None:
+    """Matches queries against a knowledge base.
+
+    ``cache_dir``: where a fitted ranker may be cached (see :func:`.ranker.load_ranker`); ``ranker``: an
+    already fitted one; ``learned=False`` uses the lexical scorer alone (the matcher before the ranker,
+    kept for the benchmark).
+    """
+
+    def __init__(
+        self, kb: KnowledgeBase, cache_dir: Path | None = None, ranker: Ranker | None = None, learned: bool = True
+    ) -> None:
         self.kb = kb
         self.analyzer = Analyzer(kb)
         self.languages = LanguageDetector(kb)
-        self.entry_ids: list[str] = list(kb.entries)
-        self.answerable = [kb.entries[i].answerable for i in self.entry_ids]
-        self.smalltalk = [kb.entries[i].kind == "smalltalk" for i in self.entry_ids]
-        n = len(self.entry_ids)
-        phrasing_terms: list[tuple[int, frozenset[str]]] = []
-        term_counts: list[dict[str, int]] = [defaultdict(int) for _ in range(n)]
-        phrasing_counts = [0] * n
-        answer_terms: list[set[str]] = [set() for _ in range(n)]
-        for idx, eid in enumerate(self.entry_ids):
-            for text in kb.entries[eid].texts.values():
-                for chunk in (text.title, *text.questions):
-                    terms = frozenset(self.analyzer.index_terms(chunk))
-                    if terms:
-                        phrasing_terms.append((idx, terms))
-                        phrasing_counts[idx] += 1
-                        for t in terms:
-                            term_counts[idx][t] += 1
-                answer_terms[idx] |= set(self.analyzer.index_terms(text.answer))
-        df: dict[str, int] = defaultdict(int)
-        for counts in term_counts:
-            for t in counts:
-                df[t] += 1
-        adf: dict[str, int] = defaultdict(int)
-        for idx, terms in enumerate(answer_terms):
-            for t in terms - term_counts[idx].keys():
-                adf[t] += 1
-        self.idf = {t: math.log(1 + n / d) for t, d in df.items()}
-        self.answer_idf = {t: ANSWER_WEIGHT * math.log(1 + n / d) for t, d in adf.items() if t not in self.idf}
-        self.unknown_weight = UNKNOWN_WEIGHT * math.log(1 + n)
-        self.coverage_cap = COVERAGE_CAP * math.log(1 + n / 2)
-        unique = dict.fromkeys(phrasing_terms)  # phrasings that reduce to the same terms count once
-        self.phrasings = [_Phrasing(e, t, sum(self.idf[x] for x in t)) for e, t in unique]
-        self.postings: dict[str, list[int]] = defaultdict(list)
-        for pid, phr in enumerate(self.phrasings):
-            for t in phr.terms:
-                self.postings[t].append(pid)
-        # "Hola, ¿qué es un detainer?": greeting words only count when nothing else in the message does.
-        small = {t for p in self.phrasings if self.smalltalk[p.entry] for t in p.terms}
-        topic = {t for p in self.phrasings if not self.smalltalk[p.entry] for t in p.terms}
-        self.topic_terms = frozenset(topic - small)  # words that only questions use
-        self.smalltalk_terms = frozenset(small - topic)  # words that only greetings and thanks use
-        # Flat lists for the hot loop in scores().
-        self._phrase_entry = [p.entry for p in self.phrasings]
-        self._phrase_inverse = [1.0 / p.weight if p.weight else 0.0 for p in self.phrasings]
-        # How strongly each term belongs to each entry: the share of its phrasings that use it, so that
-        # "abogado" belongs to find-lawyer (most phrasings) far more than to about-bot (one phrasing).
-        self.strength: dict[str, dict[int, float]] = defaultdict(dict)
-        for idx, counts in enumerate(term_counts):
-            for t, c in counts.items():
-                share = c / max(1, phrasing_counts[idx])
-                self.strength[t][idx] = MIN_STRENGTH + (1 - MIN_STRENGTH) * min(1.0, share / FULL_STRENGTH_SHARE)
-            for t in answer_terms[idx] - counts.keys():
-                self.strength[t][idx] = ANSWER_WEIGHT * MIN_STRENGTH
+        self.lexical = LexicalScorer(kb, self.analyzer)
+        self.entry_ids = self.lexical.entry_ids
+        self.learned = learned
+        self.ranker: Ranker | None = None
+        if learned:
+            self.ranker = ranker or load_ranker(kb, cache_dir, self.prepare)
+            index = {eid: i for i, eid in enumerate(self.entry_ids)}
+            self._class_entry = np.array([index[c] for c in self.ranker.classes])
+            answerable = np.array([kb.entries[c].answerable for c in self.ranker.classes])
+            self._answerable = answerable
+            self._smalltalk = np.array([kb.entries[c].kind == "smalltalk" for c in self.ranker.classes])
 
-    # ------------------------------------------------------------------ scoring
-    def weight(self, term: str) -> float:
-        if term in self.idf:
-            return self.idf[term]
-        if term in self.answer_idf:
-            return self.answer_idf[term]
-        return self.unknown_weight
+    def prepare(self, text: str) -> TextPair:
+        """The ranker's input for ``text``: repaired folded words, and content terms."""
+        analysis = self.analyzer.analyze(text)
+        return " ".join(analysis.words), " ".join(analysis.terms)
 
-    def scores(self, analysis: Analysis) -> dict[int, float]:
-        """Score (0-100) of every entry that shares at least one term with the query."""
-        terms = analysis.terms
-        about_topic = any(t in self.topic_terms for t in terms)
-        if about_topic:
-            terms = tuple(t for t in terms if t not in self.smalltalk_terms)
-        if not terms:
-            return {}
-        weights = {t: self.weight(t) for t in terms}
-        total = sum(weights.values())
-        # Long messages tell a story around the question: past a few terms' worth of weight, further
-        # words (known to the knowledge base or not) dilute a match only a little.
-        scale = min(total, self.coverage_cap) + BEYOND_CAP * max(0.0, total - self.coverage_cap)
-        overlap: dict[int, float] = {}
-        get = overlap.get
-        for t, w in weights.items():
-            for pid in self.postings.get(t, ()):
-                overlap[pid] = get(pid, 0.0) + w
-        best_phrase: dict[int, float] = {}
-        entry_of, inverse = self._phrase_entry, self._phrase_inverse
-        for pid, shared in overlap.items():
-            idx = entry_of[pid]
-            cover = shared * inverse[pid]
-            if cover > best_phrase.get(idx, 0.0):
-                best_phrase[idx] = cover
-        covered: dict[int, float] = defaultdict(float)
-        for t, w in weights.items():
-            for idx, strength in self.strength.get(t, {}).items():
-                covered[idx] += w * strength
-        out: dict[int, float] = {}
-        for idx, mass in covered.items():
-            if about_topic and self.smalltalk[idx]:
-                continue
-            coverage = min(1.0, mass / scale)
-            out[idx] = 100 * (PHRASE_SHARE * best_phrase.get(idx, 0.0) * coverage + (1 - PHRASE_SHARE) * coverage)
-        return out
-
+    # ------------------------------------------------------------------ matching
     def match(self, query: str, lang_hint: str | None = None) -> MatchResult:
+        """The answer, "did you mean" or fallback for ``query``; ``lang_hint`` decides the language when
+        the text gives no clear evidence (a saved choice, the app's language)."""
         analysis = self.analyzer.analyze(query)
         guess = self.languages.detect(list(analysis.words), query)
         lang, confident = guess.lang, guess.confident
         if not confident and lang_hint in self.kb.languages:
             lang = lang_hint
-        ranked = sorted(self.scores(analysis).items(), key=lambda kv: kv[1], reverse=True)
-        ranking = tuple(
-            Alternative(self.entry_ids[i], s) for i, s in ranked[:MAX_RANKING] if self.answerable[i] and s >= SUGGEST_AT
-        )
-        return replace(self._decide(query, lang, confident, ranked), ranking=ranking)
+        if not self.learned:
+            return self._lexical_match(query, lang, confident, analysis)
+        if not analysis.terms:
+            return MatchResult(query, lang, confident, None, 0.0, ())
+        return self._learned_match(query, lang, confident)
 
-    def _decide(self, query: str, lang: str, confident: bool, ranked: list[tuple[int, float]]) -> MatchResult:
+    def read(self, query: str, focus: bool = False) -> Reading | None:
+        """The ranker's probabilities, the lexical scores and the decision's signals for ``query`` (None
+        when it has no terms at all). ``focus=True`` reads only the question part, without courtesy
+        sentences and rumor frames (:func:`.features.focus`): measured, it did not win over the whole
+        text, so :meth:`match` reads the whole text. Used by :meth:`match` and the tuning script."""
+        found = features.focus(query, self.analyzer.stopwords) if focus else None
+        analysis = self.analyzer.analyze((found.content if found else query) or query)
+        if not analysis.terms:
+            analysis = self.analyzer.analyze(query)
+            if not analysis.terms:
+                return None
+        assert self.ranker is not None
+        probs = self.ranker.probabilities((" ".join(analysis.words), " ".join(analysis.terms)))
+        if found is not None and found.framed:
+            # "vi en facebook que…, ¿es cierto?": the content decides, unless it says little (then the
+            # rumor itself is the question: the whole text, frame included, keeps half the say).
+            whole = self.analyzer.analyze(query)
+            probs = (1 - FRAME_SHARE) * probs + FRAME_SHARE * self.ranker.probabilities(
+                (" ".join(whole.words), " ".join(whole.terms))
+            )
+        if self._smalltalk[int(probs.argmax())] and any(t in self.lexical.topic_terms for t in analysis.terms):
+            # "Hola, Dios los bendiga… ¿qué es un detainer?": greetings never decide when there is a topic.
+            probs = np.where(self._smalltalk, 0.0, probs)
+            probs /= probs.sum()
+        lexical = self.lexical.scores(analysis)
+        top = int(probs.argmax())
+        runner_up = float(np.partition(probs, -2)[-2]) if len(probs) > 1 else 0.0
+        signals = features.Signals(
+            ranker_prob=float(probs[top]),
+            ranker_margin=float(probs[top]) - runner_up,
+            lexical_score=lexical.get(int(self._class_entry[top]), 0.0) / 100,
+            unknown_share=self.lexical.unknown_share(analysis),
+            unsupported_prob=float(probs[~self._answerable].sum()),
+        )
+        return Reading(probs, lexical, signals)
+
+    def _learned_match(self, query: str, lang: str, confident: bool) -> MatchResult:
+        reading = self.read(query)
+        if reading is None:
+            return MatchResult(query, lang, confident, None, 0.0, ())
+        assert self.ranker is not None
+        probs, classes = reading.probs, self.ranker.classes
+        order = [int(i) for i in np.argsort(-probs)]
+        top, best_p = order[0], float(probs[order[0]])
+        if not self._answerable[top]:
+            unsupported = classes[top] if best_p >= UNSUPPORTED_AT else None
+            return MatchResult(query, lang, confident, None, 100 * best_p, (), unsupported_id=unsupported)
+        score = 100 * features.confidence(reading.signals)
+        others = [i for i in order[1:] if self._answerable[i]]
+        ranking = tuple(
+            Alternative(classes[i], score * float(probs[i]) / best_p)
+            for i in (top, *others)
+            if probs[i] >= RANKING_MIN_PROB
+        )[:MAX_RANKING]
+        # Alternatives: entries the ranker also finds likely, or that the lexical scorer rates close to the top.
+        lexical = {int(i): reading.lexical.get(int(self._class_entry[i]), 0.0) for i in others}
+        floor = max(
+            LEXICAL_SUGGEST_AT, LEXICAL_ALTERNATIVE_RATIO * reading.lexical.get(int(self._class_entry[top]), 0.0)
+        )
+        candidates = tuple(
+            Alternative(classes[i], score * float(probs[i]) / best_p)
+            for i in others
+            if probs[i] >= ALTERNATIVE_RATIO * best_p or lexical[i] >= floor
+        )[:MAX_ALTERNATIVES]
+        if score >= ANSWER_AT:
+            result = MatchResult(query, lang, confident, classes[top], score, candidates)
+        elif score >= SUGGEST_AT:
+            result = MatchResult(query, lang, confident, None, score, (Alternative(classes[top], score), *candidates))
+        else:
+            result = MatchResult(query, lang, confident, None, score, ())
+        return replace(result, ranking=ranking)
+
+    # ------------------------------------------------------------------ the lexical scorer alone
+    def _lexical_match(self, query: str, lang: str, confident: bool, analysis: Analysis) -> MatchResult:
+        ranked = sorted(self.lexical.scores(analysis).items(), key=lambda kv: kv[1], reverse=True)
+        answerable = self.lexical.answerable
+        ranking = tuple(
+            Alternative(self.entry_ids[i], s)
+            for i, s in ranked[:MAX_RANKING]
+            if answerable[i] and s >= LEXICAL_SUGGEST_AT
+        )
         if not ranked:
             return MatchResult(query, lang, confident, None, 0.0, ())
         best_idx, best = ranked[0]
         best_id = self.entry_ids[best_idx]
-        if not self.answerable[best_idx]:
-            return MatchResult(query, lang, confident, None, best, (), unsupported_id=best_id)
-        candidates = [
+        if not answerable[best_idx]:
+            return MatchResult(query, lang, confident, None, best, (), unsupported_id=best_id, ranking=ranking)
+        candidates = tuple(
             Alternative(self.entry_ids[i], s)
             for i, s in ranked[1:]
-            if self.answerable[i] and s >= SUGGEST_AT and s >= ALTERNATIVE_RATIO * best
-        ][:MAX_ALTERNATIVES]
-        if best >= ANSWER_AT:
-            return MatchResult(query, lang, confident, best_id, best, tuple(candidates))
-        if best >= SUGGEST_AT:
-            # Unsure: no answer, but offer the best few as "did you mean".
-            return MatchResult(query, lang, confident, None, best, (Alternative(best_id, best), *candidates))
-        return MatchResult(query, lang, confident, None, best, ())
+            if answerable[i] and s >= LEXICAL_SUGGEST_AT and s >= LEXICAL_ALTERNATIVE_RATIO * best
+        )[:MAX_ALTERNATIVES]
+        if best >= LEXICAL_ANSWER_AT:
+            return MatchResult(query, lang, confident, best_id, best, candidates, ranking=ranking)
+        if best >= LEXICAL_SUGGEST_AT:
+            alternatives = (Alternative(best_id, best), *candidates)
+            return MatchResult(query, lang, confident, None, best, alternatives, ranking=ranking)
+        return MatchResult(query, lang, confident, None, best, (), ranking=ranking)

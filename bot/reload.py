@@ -64,12 +64,16 @@ class Reloader:
 
     def build(self) -> Conversation:
         """A new conversation on freshly loaded content, sharing the current store and flood guard.
-        Blocking (about half a second): run it off the event loop. Raises ContentError."""
+        Blocking (half a second; several seconds when the matcher's ranker must be fitted anew): run it off
+        the event loop. Raises ContentError."""
         kb = load_content(self.config)
         forget_catalogs()  # both checked: from now on translations come from the files as they are now
         old = self.holder.conversation
-        conversation = Conversation.from_knowledge(kb, old.store, flood=old.flood)
+        conversation = Conversation.from_knowledge(
+            kb, old.store, cache_dir=self.config.model_cache_dir, flood=old.flood
+        )  # a new fitted ranker when the content changed: seconds, off the loop
         conversation.bot_username = old.bot_username
+        conversation.reads_group_messages = old.reads_group_messages
         return conversation
 
     async def reload(self) -> bool:

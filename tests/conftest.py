@@ -1,11 +1,16 @@
-"""Shared fixtures: the real knowledge base and matcher, built once per test session."""
+"""Shared fixtures: the real knowledge base, its fitted ranker and the matcher, built once per test session."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
+from bot.ranker import Ranker, model_path
 
-from .harness import knowledge
+from .harness import knowledge, shared_matcher
 
 
 @pytest.fixture(scope="session")
@@ -15,4 +20,27 @@ def kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def matcher(kb: KnowledgeBase) -> Matcher:
-    return Matcher(kb)
+    return shared_matcher()
+
+
+@pytest.fixture(scope="session")
+def ranker(matcher: Matcher) -> Ranker:
+    """The one fitted ranker every test shares (shipped, or fitted once in this process)."""
+    assert matcher.ranker is not None
+    return matcher.ranker
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The session's ranker, saved where ``kyr-bot`` subprocesses look (KYR_MODEL_DIR): no test fits twice."""
+    directory = tmp_path_factory.mktemp("model")
+    model = shared_matcher().ranker
+    assert model is not None
+    model.save(model_path(directory, model.digest))
+    before = os.environ.get("KYR_MODEL_DIR")
+    os.environ["KYR_MODEL_DIR"] = str(directory)
+    yield directory
+    if before is None:
+        os.environ.pop("KYR_MODEL_DIR", None)
+    else:
+        os.environ["KYR_MODEL_DIR"] = before

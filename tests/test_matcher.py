@@ -296,7 +296,7 @@ def test_conversation_cleans_direction_overrides(kb, matcher):
 @pytest.mark.parametrize("query", ["what is a detainer", "receta de tamales", "", "abogado", "xq me paran"])
 def test_result_json_shape(matcher, kb, query):
     data = matcher.match(query).as_json()
-    assert set(data) == {"query", "lang", "id", "score", "alternatives"}
+    assert set(data) == {"query", "lang", "id", "score", "alternatives", "unsupported"}
     assert data["query"] == query
     assert data["lang"] in kb.languages
     assert data["id"] is None or data["id"] in kb.entries

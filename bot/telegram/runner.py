@@ -81,7 +81,8 @@ def run_bot(args: argparse.Namespace, config: Config) -> int:
     pid_file = PidFile(config.data_dir / PID_NAME)
     pid_file.write()
     try:
-        return asyncio.run(serve(config, Conversation.from_knowledge(kb, store, flood=FloodGuard()), plan))
+        conversation = Conversation.from_knowledge(kb, store, cache_dir=config.model_cache_dir, flood=FloodGuard())
+        return asyncio.run(serve(config, conversation, plan))
     except InvalidToken as exc:
         # python-telegram-bot's message quotes the token; Telegram's own ("Unauthorized") is the cause.
         said = exc.__cause__ if isinstance(exc.__cause__, InvalidToken) else exc

@@ -1,0 +1,261 @@
+"""The learned ranking signal: TF-IDF over character n-grams and words, and a linear model over entries.
+
+It is trained only on the knowledge base's titles and question phrasings (both languages; 'unsupported'
+entries are classes too, so questions like theirs fall back). Fitting needs scikit-learn (a dependency,
+imported only to fit); scoring needs only numpy: the fitted vocabulary, idf weights and linear weights are saved as an
+``.npz`` plus JSON (no pickle) and :meth:`Ranker.vector` reproduces scikit-learn's features exactly.
+
+Where a fitted model comes from (:func:`load_ranker`): a model shipped in the package
+(``bot/model/<hash>.npz``, built by ``kyr-bot train``), else a cache directory the caller passes (written
+atomically), else a fit in memory. ``<hash>`` covers everything the model depends on (entries, lexicon,
+everyday words and :data:`MODEL_VERSION`), so any content change rebuilds it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .knowledge import KnowledgeBase
+
+MODEL_VERSION = "1"  # bump when features or hyper-parameters change: old cached models are then ignored
+CHAR_NGRAMS = (2, 5)
+WORD_NGRAMS = (1, 1)
+REGULARISATION = 10.0  # logistic regression's C
+PACKAGE_MODEL_DIR = Path(__file__).resolve().parent / "model"
+
+TextPair = tuple[str, str]  # (words for character n-grams, terms for word features), both folded
+
+
+class RankerUnavailable(RuntimeError):
+    """No fitted model for this knowledge base, and scikit-learn is not installed to fit one."""
+
+
+def kb_hash(kb: KnowledgeBase) -> str:
+    """A short hash of everything a fitted model depends on: entries, lexicon, everyday words, version."""
+    lex = kb.lexicon
+    content = {
+        "version": MODEL_VERSION,
+        "entries": [
+            [e.id, e.kind, sorted([lang, t.title, list(t.questions), t.answer] for lang, t in e.texts.items())]
+            for e in sorted(kb.entries.values(), key=lambda e: e.id)
+        ],
+        "lexicon": [
+            {k: sorted(v) for k, v in sorted(lex.stopwords.items())},
+            sorted(lex.abbreviations.items()),
+            sorted(lex.phrases.items()),
+            [list(g) for g in lex.synonyms],
+            {k: sorted(v) for k, v in sorted(lex.language_hints.items())},
+            {k: sorted(v) for k, v in sorted(lex.everyday.items())},
+        ],
+    }
+    blob = json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def char_wb_ngrams(text: str, low: int = CHAR_NGRAMS[0], high: int = CHAR_NGRAMS[1]) -> list[str]:
+    """Character n-grams inside word boundaries, exactly as scikit-learn's ``analyzer='char_wb'``."""
+    grams: list[str] = []
+    for word in text.split():
+        w = f" {word} "
+        size = len(w)
+        for n in range(low, high + 1):
+            offset = 0
+            grams.append(w[offset : offset + n])
+            while offset + n < size:
+                offset += 1
+                grams.append(w[offset : offset + n])
+            if offset == 0:  # a word shorter than n is counted once
+                break
+    return grams
+
+
+def word_tokens(text: str) -> list[str]:
+    """Word tokens as scikit-learn's default ``token_pattern`` finds them (two or more word characters)."""
+    return [t for t in text.split() if len(t) >= 2]
+
+
+@dataclass
+class Ranker:
+    """A fitted ranker. ``classes`` are entry ids; :meth:`probabilities` gives one probability per class."""
+
+    classes: list[str]
+    char_vocab: dict[str, int]
+    char_idf: np.ndarray
+    word_vocab: dict[str, int]
+    word_idf: np.ndarray
+    coef: np.ndarray  # (classes, char features + word features), float32
+    intercept: np.ndarray  # (classes,)
+    digest: str = ""
+
+    def vector(self, pair: TextPair) -> tuple[np.ndarray, np.ndarray]:
+        """Sparse TF-IDF features of ``pair`` as (column indices, values): sublinear tf, smooth idf, each
+        block (characters, words) l2-normalised on its own, as the fitted scikit-learn vectorizers do."""
+        cols: list[np.ndarray] = []
+        vals: list[np.ndarray] = []
+        offset = 0
+        for grams, vocab, idf in (
+            (char_wb_ngrams(pair[0]), self.char_vocab, self.char_idf),
+            (word_tokens(pair[1]), self.word_vocab, self.word_idf),
+        ):
+            counts: dict[int, int] = {}
+            for g in grams:
+                j = vocab.get(g)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            if counts:
+                idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+                tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+                v = (1.0 + np.log(tf)) * idf[idx]
+                v /= np.sqrt(v @ v)
+                cols.append(idx + offset)
+                vals.append(v)
+            offset += len(vocab)
+        if not cols:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(cols), np.concatenate(vals)
+
+    def decision(self, pair: TextPair) -> np.ndarray:
+        """The linear model's raw scores, one per class."""
+        idx, vals = self.vector(pair)
+        return self.coef[:, idx] @ vals + self.intercept
+
+    def probabilities(self, pair: TextPair) -> np.ndarray:
+        """Softmax of :meth:`decision` (multinomial logistic regression): one probability per class."""
+        z = self.decision(pair)
+        z = np.exp(z - z.max())
+        return z / z.sum()
+
+    # ------------------------------------------------------------------ storage
+    def save(self, path: Path) -> None:
+        """Write ``path`` (``.npz``: idf and weights) and ``path.with_suffix('.json')`` (vocabularies),
+        each atomically (a temporary file renamed into place)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "digest": self.digest,
+            "classes": self.classes,
+            "char_vocab": sorted(self.char_vocab, key=self.char_vocab.__getitem__),
+            "word_vocab": sorted(self.word_vocab, key=self.word_vocab.__getitem__),
+        }
+        _atomic(path.with_suffix(".json"), lambda f: f.write(json.dumps(meta, ensure_ascii=False).encode("utf-8")))
+        arrays = {"char_idf": self.char_idf, "word_idf": self.word_idf, "coef": self.coef, "intercept": self.intercept}
+        _atomic(path, lambda f: np.savez_compressed(f, **arrays))
+
+    @classmethod
+    def load(cls, path: Path) -> Ranker:
+        """Read a model written by :meth:`save`. Raises OSError or ValueError when it is missing or broken."""
+        meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in ("char_idf", "word_idf", "coef", "intercept")}
+        char_vocab = {g: i for i, g in enumerate(meta["char_vocab"])}
+        word_vocab = {g: i for i, g in enumerate(meta["word_vocab"])}
+        if arrays["coef"].shape != (len(meta["classes"]), len(char_vocab) + len(word_vocab)):
+            raise ValueError(f"{path}: weights do not fit the vocabulary")
+        return cls(meta["classes"], char_vocab, arrays["char_idf"], word_vocab, arrays["word_idf"],
+                   arrays["coef"], arrays["intercept"], meta["digest"])  # fmt: skip
+
+
+def _atomic(path: Path, write: Callable) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def training_texts(kb: KnowledgeBase, prepare: Callable[[str], TextPair]) -> tuple[list[TextPair], list[str]]:
+    """Every title and question phrasing of every entry (both languages), prepared, with its entry id."""
+    texts: list[TextPair] = []
+    labels: list[str] = []
+    for entry in kb.entries.values():
+        for text in entry.texts.values():
+            for chunk in (text.title, *text.questions):
+                texts.append(prepare(chunk))
+                labels.append(entry.id)
+    return texts, labels
+
+
+def vectorizers() -> tuple:
+    """The two scikit-learn vectorizers the ranker reproduces (imports scikit-learn)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, lowercase=False, sublinear_tf=True,
+                            dtype=np.float64)  # fmt: skip
+    words = TfidfVectorizer(analyzer="word", ngram_range=WORD_NGRAMS, lowercase=False, sublinear_tf=True,
+                            token_pattern=r"\S\S+", dtype=np.float64)  # fmt: skip
+    return chars, words
+
+
+def fit_ranker(kb: KnowledgeBase, prepare: Callable[[str], TextPair]) -> Ranker:
+    """Fit the ranker on the knowledge base (needs scikit-learn: ``pip install 'kyr-bot[train]'``)."""
+    try:
+        from scipy.sparse import hstack
+        from sklearn.linear_model import LogisticRegression
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise RankerUnavailable(
+            "fitting the matcher's ranker needs scikit-learn (pip install scikit-learn), "
+            "or ship a pre-built model with `kyr-bot train`"
+        ) from exc
+    texts, labels = training_texts(kb, prepare)
+    chars, words = vectorizers()
+    x = hstack([chars.fit_transform([t[0] for t in texts]), words.fit_transform([t[1] for t in texts])]).tocsr()
+    model = LogisticRegression(C=REGULARISATION, max_iter=3000)
+    model.fit(x, labels)
+    return Ranker(
+        classes=[str(c) for c in model.classes_],
+        char_vocab={str(k): int(v) for k, v in chars.vocabulary_.items()},
+        char_idf=chars.idf_.astype(np.float64),
+        word_vocab={str(k): int(v) for k, v in words.vocabulary_.items()},
+        word_idf=words.idf_.astype(np.float64),
+        coef=np.ascontiguousarray(model.coef_, dtype=np.float32),
+        intercept=model.intercept_.astype(np.float64),
+        digest=kb_hash(kb),
+    )
+
+
+_LOADED: dict[str, Ranker] = {}  # one ranker per knowledge-base hash per process (tests build many matchers)
+
+
+def model_path(directory: Path, digest: str) -> Path:
+    """Where the model for knowledge-base hash ``digest`` lives in ``directory``."""
+    return directory / f"{digest}.npz"
+
+
+def load_ranker(
+    kb: KnowledgeBase, cache_dir: Path | None, prepare: Callable[[str], TextPair], shipped: Path = PACKAGE_MODEL_DIR
+) -> Ranker:
+    """The ranker for ``kb``: shipped in the package, else cached in ``cache_dir`` (fitted and written
+    there when missing), else fitted in memory. A model whose hash does not match is never used."""
+    digest = kb_hash(kb)
+    if digest in _LOADED:
+        return _LOADED[digest]
+    candidates: Iterable[Path] = [model_path(shipped, digest)]
+    if cache_dir is not None:
+        candidates = [*candidates, model_path(cache_dir, digest)]
+    for path in candidates:
+        if path.is_file():
+            try:
+                ranker = Ranker.load(path)
+            except (OSError, ValueError, KeyError):
+                continue
+            if ranker.digest == digest:
+                _LOADED[digest] = ranker
+                return ranker
+    ranker = fit_ranker(kb, prepare)
+    if cache_dir is not None:
+        with contextlib.suppress(OSError):  # a read-only data dir only costs a fit at each start
+            ranker.save(model_path(cache_dir, digest))
+    _LOADED[digest] = ranker
+    return ranker

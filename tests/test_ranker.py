@@ -1,0 +1,132 @@
+"""The learned ranker: numpy scoring reproduces scikit-learn exactly, models are cached by content hash
+and stored without pickle, and typo repair does not trust the knowledge base's deliberate misspellings."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from bot.analysis import Analyzer
+from bot.config import Config
+from bot.knowledge import KnowledgeBase
+from bot.matcher import Matcher
+from bot.ranker import Ranker, char_wb_ngrams, kb_hash, load_ranker, model_path, training_texts, vectorizers
+
+SAMPLES = [
+    "que hago si la migra toca mi puerta",
+    "what is a detainer",
+    "my tio is in the jail con un hold de ICE",
+    "a",
+    "",
+    "287g 287g 287g detainer detainer",
+    "zzzz qqq xylophone",
+    "imigration lawer",
+]
+
+
+def test_char_ngrams_match_scikit_learn():
+    chars, _ = vectorizers()
+    analyzer = chars.build_analyzer()
+    for text in [*SAMPLES, "ab", "abcdefghij klm", "  spaced   out  "]:
+        assert char_wb_ngrams(text) == analyzer(text)
+
+
+def test_features_and_probabilities_match_scikit_learn(kb: KnowledgeBase, matcher: Matcher):
+    """Refit the vectorizers on the same texts: our sparse vector equals scikit-learn's transform."""
+    from scipy.sparse import hstack
+
+    texts, _ = training_texts(kb, matcher.prepare)
+    chars, words = vectorizers()
+    chars.fit([t[0] for t in texts])
+    words.fit([t[1] for t in texts])
+    ours = Ranker(
+        classes=["x"],
+        char_vocab={str(k): int(v) for k, v in chars.vocabulary_.items()},
+        char_idf=chars.idf_,
+        word_vocab={str(k): int(v) for k, v in words.vocabulary_.items()},
+        word_idf=words.idf_,
+        coef=np.zeros((1, len(chars.vocabulary_) + len(words.vocabulary_)), dtype=np.float32),
+        intercept=np.zeros(1),
+    )
+    pairs = [matcher.prepare(s) for s in SAMPLES] + texts[:200]
+    expected = hstack([chars.transform([p[0] for p in pairs]), words.transform([p[1] for p in pairs])]).toarray()
+    for row, pair in zip(expected, pairs, strict=True):
+        idx, vals = ours.vector(pair)
+        dense = np.zeros(len(row))
+        dense[idx] = vals
+        np.testing.assert_allclose(dense, row, rtol=1e-12, atol=1e-12)
+
+
+def test_probabilities_are_a_distribution(ranker: Ranker, matcher: Matcher):
+    for text in SAMPLES:
+        p = ranker.probabilities(matcher.prepare(text))
+        assert p.shape == (len(ranker.classes),) and abs(p.sum() - 1) < 1e-9 and (p >= 0).all()
+
+
+def test_saved_model_is_pickle_free_and_round_trips(ranker: Ranker, matcher: Matcher, tmp_path):
+    path = model_path(tmp_path, ranker.digest)
+    ranker.save(path)
+    meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert meta["digest"] == ranker.digest
+    with np.load(path, allow_pickle=False) as data:  # raises if anything needs pickle
+        assert set(data.files) == {"char_idf", "word_idf", "coef", "intercept"}
+    loaded = Ranker.load(path)
+    for text in SAMPLES:
+        pair = matcher.prepare(text)
+        np.testing.assert_allclose(loaded.probabilities(pair), ranker.probabilities(pair))
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_cache_is_used_and_keyed_by_content(kb: KnowledgeBase, ranker: Ranker, matcher: Matcher, tmp_path, monkeypatch):
+    from bot import ranker as ranker_module
+
+    monkeypatch.setattr(ranker_module, "_LOADED", {})
+    ranker.save(model_path(tmp_path, kb_hash(kb)))
+    monkeypatch.setattr(ranker_module, "fit_ranker", lambda *a: pytest.fail("fitted despite a cached model"))
+    loaded = load_ranker(kb, tmp_path, matcher.prepare, shipped=tmp_path / "none")
+    assert loaded.digest == kb_hash(kb)
+    # Edited content has another hash: the cached model no longer applies.
+    entry = next(iter(kb.entries.values()))
+    lang, text = next(iter(entry.texts.items()))
+    edited_text = dataclasses.replace(text, questions=(*text.questions, "a brand new phrasing"))
+    edited_entry = dataclasses.replace(entry, texts={**entry.texts, lang: edited_text})
+    edited = dataclasses.replace(kb, entries={**kb.entries, entry.id: edited_entry})
+    assert kb_hash(edited) != kb_hash(kb)
+
+
+def test_typo_repair_does_not_trust_misspelled_phrasings(kb: KnowledgeBase):
+    analyzer = Analyzer(kb)
+    # "imigration", "lawer", "polisia" appear (on purpose) in question phrasings: still repaired.
+    for typo, word in [("imigration", "immigration"), ("lawer", "lawyer"), ("polisia", "policia")]:
+        assert typo not in analyzer.known
+        assert analyzer.repair(typo) == word
+        assert analyzer.misspellings.get(typo) == word
+    # Real words that only phrasings use stay as they are ("bail" is not a typo of "jail").
+    for word in ["bail", "chalecos", "detention", "fianza"]:
+        assert analyzer.repair(word) == word
+    # A phrasing's misspelling is indexed as the word it stands for, like a query's typo.
+    assert analyzer.index_terms("necesito un lawer") == analyzer.index_terms("necesito un lawyer")
+
+
+def test_unsupported_entry_is_named_in_json(matcher: Matcher):
+    data = matcher.match("how do i do my taxes with an itin").as_json()
+    assert data["id"] is None
+    assert data["unsupported"] is not None
+    assert matcher.match("what is a detainer").as_json()["unsupported"] is None
+
+
+def test_train_command_writes_the_model_and_drops_stale_ones(ranker: Ranker, tmp_path, monkeypatch, capsys):
+    from bot import cli
+    from bot import ranker as ranker_module
+
+    monkeypatch.setattr(ranker_module, "fit_ranker", lambda kb, prepare: ranker)  # the plumbing, not the fit
+    (tmp_path / "0000.npz").write_bytes(b"stale")
+    (tmp_path / "0000.json").write_text("{}")
+    args = cli.build_parser().parse_args(["train", "--out", str(tmp_path)])
+    args.config = Config.from_env({}, need_token=False)
+    assert args.func(args) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{ranker.digest}.json", f"{ranker.digest}.npz"]
+    assert "wrote" in capsys.readouterr().out
