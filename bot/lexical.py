@@ -60,8 +60,8 @@ class LexicalScorer:
             for t in counts:
                 df[t] += 1
         adf: dict[str, int] = defaultdict(int)
-        for idx, terms in enumerate(answer_terms):
-            for t in terms - term_counts[idx].keys():
+        for idx, answer_set in enumerate(answer_terms):
+            for t in answer_set - set(term_counts[idx]):
                 adf[t] += 1
         self.idf = {t: math.log(1 + n / d) for t, d in df.items()}
         self.answer_idf = {t: ANSWER_WEIGHT * math.log(1 + n / d) for t, d in adf.items() if t not in self.idf}

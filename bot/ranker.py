@@ -147,7 +147,7 @@ class Ranker:
         }
         _atomic(path.with_suffix(".json"), lambda f: f.write(json.dumps(meta, ensure_ascii=False).encode("utf-8")))
         arrays = {"char_idf": self.char_idf, "word_idf": self.word_idf, "coef": self.coef, "intercept": self.intercept}
-        _atomic(path, lambda f: np.savez_compressed(f, **arrays))
+        _atomic(path, lambda f: np.savez_compressed(f, **arrays))  # type: ignore[arg-type]  # numpy's stub
 
     @classmethod
     def load(cls, path: Path) -> Ranker:
