@@ -3,120 +3,40 @@ would notice — the text they read, the buttons they see and what pressing them
 
 from __future__ import annotations
 
-import itertools
 import re
-from pathlib import Path
 
 import pytest
-import yaml
 
 from bot import callbacks as cb
 from bot.compose import to_plain
 from bot.conversation import Conversation
-from bot.flood import FloodGuard
-from bot.replies import Button, Reply, User
 from bot.storage import MemoryStore
 
-from .harness import knowledge, shared_matcher
-
-KB = knowledge()
-SETTINGS = yaml.safe_load((Path(__file__).resolve().parent.parent / "knowledge" / "settings.yaml").read_text())
-LANGS = ("en", "es")
-OTHER = {"en": "es", "es": "en"}
-PHONE, EMAIL = KB.contacts.values["aclu_phone"], KB.contacts.values["aclu_email"]
-UI = {  # what the bot says (or the start of it), literally, in English and in Spanish
-    "disclaimer": (
-        "This is general information, not legal advice.",
-        "Esto es información general, no es consejo legal.",
-    ),
-    "language": ("English", "Español"),
-    "topics": ("Topics", "Temas"),
-    "emergency": ("🆘 Emergency", "🆘 Urgente"),
-    "choose topic": ("Choose a topic:", "Escoja un tema:"),
-    "all topics": ("« All topics", "« Todos los temas"),
-    "sorry": ("Sorry, I don't have an answer for that.", "Lo siento, no tengo una respuesta para eso."),
-    "type words": ("Please type your question in words.", "Por favor escriba su pregunta con palabras."),
-    "stale": ("This button is out of date.", "Este botón ya no sirve."),
-    "officer": ("To show or read to an officer (in English):", "Para mostrar o leerle al agente (en inglés):"),
-    "sources": ("Sources:", "Fuentes:"),
-    "unsure": ("I am not sure I understood. Did you mean one of these?", "No estoy seguro de haberle entendido."),
-    "none of these": ("None of these: show all topics", "Ninguna: ver todos los temas"),
-    "months": (
-        "January February March April May June July August September October November December",
-        "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
-    ),
-}
-
-
-def ui(key: str, lang: str) -> str:
-    return UI[key][LANGS.index(lang)]
-
-
-class FakeClock:
-    now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-CLOCK = FakeClock()
-CONV = Conversation(KB, shared_matcher(), MemoryStore(), flood=FloodGuard(burst=8, window=10.0, clock=CLOCK))
-_ids = itertools.count(1)
-
-
-def bug(reason: str, *values):
-    """A case that shows a bug in the bot (see the reason): it must fail until the bug is fixed."""
-    return pytest.param(*values, marks=pytest.mark.xfail(strict=True, reason=reason))
-
-
-def fresh(client_lang: str | None = "en") -> User:
-    """A new user (each test its own, so flood counts and saved languages never leak between tests)."""
-    return User(next(_ids), client_lang)
-
-
-def plain(reply: Reply) -> str:
-    return to_plain(reply.text)
-
-
-def labels(reply: Reply) -> list[str]:
-    return [b.label for b in reply.all_buttons()]
-
-
-def button(reply: Reply, label: str) -> Button:
-    found = [b for b in reply.all_buttons() if label in b.label]
-    assert len(found) == 1, f"{label!r} in {labels(reply)}"
-    return found[0]
-
-
-def press(user: User, reply: Reply, label: str) -> Reply:
-    return CONV.handle_callback(user, button(reply, label).data)
-
-
-def title(eid: str, lang: str) -> str:
-    return KB.entries[eid].text(lang).title
-
-
-def topic_labels(lang: str) -> list[str]:
-    return [g.labels[lang] for g in KB.topics]
-
-
-def assert_answer(reply: Reply, eid: str, lang: str) -> None:
-    """The reply is entry ``eid``'s answer in ``lang`` (title, then the answer's own words), with Share."""
-    answer_start = KB.entries[eid].text(lang).answer.split("{")[0].split("\n")[0][:60]  # before any placeholder
-    assert reply.lang == lang and not reply.notice and answer_start in plain(reply)
-    assert plain(reply).startswith(title(eid, lang) + "\n") and ui("disclaimer", lang) in plain(reply)
-    assert button(reply, "📤").share == title(eid, lang)
-
-
-def assert_topic_menu(reply: Reply, lang: str) -> None:
-    assert plain(reply) == ui("choose topic", lang) and labels(reply) == topic_labels(lang) and reply.lang == lang
-
-
-def assert_no_answer(reply: Reply, lang: str) -> None:
-    """A fallback: where to get help, the disclaimer and the topics, but no answer (nothing to share)."""
-    text = plain(reply)
-    assert PHONE in text and EMAIL in text and ui("disclaimer", lang) in text and reply.lang == lang
-    assert labels(reply) == topic_labels(lang)
+from .chat import (
+    CLOCK,
+    CONV,
+    EMAIL,
+    KB,
+    LANGS,
+    OTHER,
+    PHONE,
+    SETTINGS,
+    assert_answer,
+    assert_emergency_menu,
+    assert_emergency_screen,
+    assert_no_answer,
+    assert_topic_menu,
+    bug,
+    button,
+    fresh,
+    labels,
+    plain,
+    press,
+    title,
+    topic_labels,
+    ui,
+)
+from .harness import shared_matcher
 
 
 # ---------------------------------------------------------------------- /start and deep links
@@ -127,7 +47,7 @@ def test_welcome_in_the_users_language(lang):
     heading = {"en": "Know your rights: immigration in Wyoming", "es": "Conozca sus derechos: inmigración en Wyoming"}
     assert plain(reply).startswith(heading[lang]) and ui("disclaimer", lang) in plain(reply) and reply.lang == lang
     assert labels(reply) == [ui("emergency", lang), *topic_labels(lang)]
-    assert labels(press(user, reply, ui("emergency", lang))) == [title(e, lang) for e in KB.emergency]
+    assert_emergency_menu(press(user, reply, ui("emergency", lang)), lang)
 
 
 @pytest.mark.parametrize(("eid", "lang"), [("detainer-basics", "es"), ("ice-at-door", "en")])
@@ -154,11 +74,8 @@ def test_deep_link_that_opens_nothing_gets_the_menu_with_a_note(payload, lang, n
         ("en", "help", "en"),
         ("es", "ayuda", "es"),
         ("en", "ayuda", "es"),  # a Spanish alias answers in Spanish
-        bug(
-            "English command names are documented as neutral (bot/commands.py, settings.yaml) but only /start is: "
-            "/help from a Spanish app (no saved choice) answers in English",
-            *("es", "help", "es"),
-        ),
+        ("es", "help", "es"),  # English command names are neutral: the app's language decides
+        ("es", "ayuda", "es"),
     ],
 )
 def test_help_lists_every_command_in_the_users_language(client, command, lang):
@@ -185,19 +102,23 @@ def test_topic_menu_groups_and_back(command, lang):
         assert back.edit
 
 
-@pytest.mark.parametrize(("command", "lang", "calm"), [("emergency", "en", "Stay calm"), ("urgente", "es", "la calma")])
-def test_emergency_menu_and_screens_end_with_the_statement_for_an_officer(command, lang, calm):
-    user = fresh("en")
+@pytest.mark.parametrize(("command", "client", "lang"), [("emergency", "en", "en"), ("urgente", "en", "es")])
+def test_emergency_menu_shows_the_officer_card_at_once_and_screens_end_with_it(command, client, lang):
+    user = fresh(client)
     menu = CONV.handle_command(user, command)
-    assert calm in plain(menu) and labels(menu) == [title(e, lang) for e in KB.emergency]
+    assert_emergency_menu(menu, lang)  # the card for the officer, then one button per situation and Topics
     for eid in KB.emergency:
-        statement = KB.entries[eid].officer_statement.strip()
         screen = press(user, menu, title(eid, lang))
-        assert plain(screen).startswith(title(eid, lang)) and ui("disclaimer", lang) in plain(screen)
-        assert plain(screen).endswith(ui("officer", lang) + "\n" + statement)
+        assert_emergency_screen(screen, eid, lang)  # ends with the card plus the situation's own English line
         switched = press(user, screen, ui("language", OTHER[lang]))
-        assert switched.edit and switched.lang == OTHER[lang] and plain(switched).startswith(title(eid, OTHER[lang]))
-        assert plain(switched).endswith(ui("officer", OTHER[lang]) + "\n" + statement)
+        assert switched.edit
+        assert_emergency_screen(switched, eid, OTHER[lang])
+    assert_topic_menu(press(user, menu, ui("topics", lang)), lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_emergency_menu_from_the_app_language(lang):
+    assert_emergency_menu(CONV.handle_command(fresh(lang), "emergency"), lang)
 
 
 def test_language_choice_is_saved_and_delete_forgets_it():
@@ -210,6 +131,20 @@ def test_language_choice_is_saved_and_delete_forgets_it():
     assert plain(CONV.handle_command(user, "delete")).startswith("Listo. Borré todo lo que tenía guardado sobre usted")
     assert "/topics" in plain(CONV.handle_command(user, "help"))  # back to the default language
     assert plain(CONV.handle_command(user, "delete")).startswith("I had nothing stored about you.")
+
+
+@pytest.mark.parametrize(("command", "lang"), [("privacy", "en"), ("privacidad", "es")])
+def test_privacy_answer_has_a_delete_button_that_deletes_like_delete(command, lang):
+    user = fresh(OTHER[lang])
+    press(user, CONV.handle_command(user, "language"), ui("language", lang))  # something stored: the choice
+    answer = CONV.handle_command(user, command)
+    assert_answer(answer, "privacy", lang)
+    assert labels(answer)[-2:] == [ui("delete button", lang), ui("topics", lang)]
+    deleted = press(user, answer, "🗑")
+    assert plain(deleted).startswith(ui("deleted", lang)) and deleted.forget_user and deleted.lang == lang
+    assert plain(CONV.handle_command(user, "help")) == plain(CONV.handle_command(fresh(OTHER[lang]), "help"))
+    assert plain(press(user, answer, "🗑")).startswith(ui("nothing stored", lang))  # as /delete would say
+    assert not [b for b in CONV.handle_command(user, "about").all_buttons() if "🗑" in b.label]
 
 
 def test_english_choice_beats_a_spanish_app():
@@ -300,12 +235,14 @@ def test_did_you_mean_offers_answers_and_all_topics(question, lang, expected):
     user = fresh(OTHER[lang])
     reply = CONV.handle_text(user, question)
     assert plain(reply).startswith(ui("unsure", lang)) and reply.lang == lang
-    *choices, last = labels(reply)
+    *choices, last, sos = labels(reply)
     assert title(expected, lang) in choices and last == ui("none of these", lang) and len(choices) >= 2
+    assert sos == ui("emergency", lang)  # the way to the emergency screen, last
     by_title = {title(e, lang): e for e in KB.entries}
     for choice in choices:
         assert_answer(press(user, reply, choice), by_title[choice], lang)
     assert_topic_menu(press(user, reply, last), lang)
+    assert_emergency_menu(press(user, reply, sos), lang)
 
 
 def _misrouted(question: str, lang: str, eid: str, gets: str):
@@ -340,6 +277,7 @@ def test_out_of_scope_question_falls_back_with_contacts_and_topics(question, lan
     assert plain(reply).startswith(ui("sorry", lang))
     assert_no_answer(reply, lang)
     assert plain(press(user, reply, KB.topics[0].labels[lang])) == KB.topics[0].labels[lang]
+    assert_emergency_menu(press(user, reply, ui("emergency", lang)), lang)
 
 
 INVISIBLE = (
