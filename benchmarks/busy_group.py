@@ -1,7 +1,7 @@
 """Busy-group benchmark: do private users wait while one group keeps the bot busy?
 
-    python benchmarks/busy_group.py            # 300 group updates, 60 private users
-    python benchmarks/busy_group.py --quick    # 100 group updates, 20 private users
+    python -m benchmarks.busy_group            # 300 group updates, 60 private users
+    python -m benchmarks.busy_group --quick    # 100 group updates, 20 private users
 
 Two runs of the real ``kyr-bot run`` process (default rate limiter: 30 messages/s overall, 20 a minute
 per group) against a fresh BotApiDouble each:
@@ -27,11 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from tests import botapi_double
+from tests.botapi_double import BotApiDouble
 
-from tests import botapi_double  # noqa: E402
-from tests.botapi_double import BotApiDouble  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 botapi_double._Handler.disable_nagle_algorithm = True  # see benchmarks/load.py
 

@@ -1,7 +1,7 @@
 """Load benchmark: the real kyr-bot process, long polling against the Bot API double.
 
-    python benchmarks/load.py            # 5,000 questions from 1,000 chats, burst of 300 (about 2 minutes)
-    python benchmarks/load.py --quick    # 1,000 questions from 200 chats, burst of 100
+    python -m benchmarks.load            # 5,000 questions from 1,000 chats, burst of 300 (about 2 minutes)
+    python -m benchmarks.load --quick    # 1,000 questions from 200 chats, burst of 100
 
 Three runs, each against a fresh BotApiDouble (tests/botapi_double.py) started in this process:
 
@@ -44,19 +44,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks import busy_group
+from bot.config import TELEGRAM_OVERALL_RATE
+from bot.conversation import Conversation, client_language
+from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.matcher import Matcher
+from bot.replies import User
+from bot.storage import MemoryStore
+from bot.telegram import split_text
+from tests import botapi_double
+from tests.botapi_double import BOT_USERNAME, BotApiDouble
 
-from benchmarks import busy_group  # noqa: E402
-from bot.config import TELEGRAM_OVERALL_RATE  # noqa: E402
-from bot.conversation import Conversation, client_language  # noqa: E402
-from bot.knowledge import KnowledgeBase, load_knowledge  # noqa: E402
-from bot.matcher import Matcher  # noqa: E402
-from bot.replies import User  # noqa: E402
-from bot.storage import MemoryStore  # noqa: E402
-from bot.telegram import split_text  # noqa: E402
-from tests import botapi_double  # noqa: E402
-from tests.botapi_double import BOT_USERNAME, BotApiDouble  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 # The double's request handler writes an answer's headers and body in two send() calls. With Nagle's
 # algorithm on, the body then waits for the client's delayed ACK (about 40 ms on Linux), so every Bot API

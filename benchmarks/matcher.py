@@ -1,7 +1,7 @@
 """Matcher benchmark: accuracy, out-of-scope fallback, language and latency, against a naive baseline.
 
-    python benchmarks/matcher.py [questions.yaml ...]   (default: every labelled set, see SETS)
-    python benchmarks/matcher.py --misses [questions.yaml ...]   (every question it gets wrong)
+    python -m benchmarks.matcher [questions.yaml ...]   (default: every labelled set, see SETS)
+    python -m benchmarks.matcher --misses [questions.yaml ...]   (every question it gets wrong)
 
 Three matchers on each set: the lexical scorer alone (the matcher before the learned ranker), the
 matcher (learned ranker + lexical signals + decision) and a naive baseline. Items with a ``route``
@@ -25,11 +25,10 @@ from pathlib import Path
 import yaml
 from rapidfuzz import process
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bot.knowledge import load_knowledge
+from bot.matcher import Matcher
 
-from bot.knowledge import load_knowledge  # noqa: E402
-from bot.matcher import Matcher  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CACHE = ROOT / ".cache" / "ranker"  # fitted rankers, reused while the knowledge base is unchanged
 

@@ -1,9 +1,9 @@
 """Fit the matcher's decision model (answer / "did you mean" / fall back) on the tuning sets, and measure
 its parts.
 
-    python benchmarks/tune_decision.py            # held-out errors and the constants for bot/features.py
-    python benchmarks/tune_decision.py --ablation # every part alone and every signal left out
-    python benchmarks/tune_decision.py --ablation --unseen   # ... also scored on the blind sets
+    python -m benchmarks.tune_decision            # held-out errors and the constants for bot/features.py
+    python -m benchmarks.tune_decision --ablation # every part alone and every signal left out
+    python -m benchmarks.tune_decision --ablation --unseen   # ... also scored on the blind sets
 
 Fitting reads only the tuning sets: tests/data/dev_questions.yaml, tests/data/holdout_questions.yaml and
 benchmarks/data/real_voices.yaml (items routed to emergency / language / smalltalk handling are left out).
@@ -24,12 +24,11 @@ import numpy as np
 import yaml
 from sklearn.linear_model import LogisticRegression
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bot import features
+from bot.knowledge import load_knowledge
+from bot.matcher import Matcher
 
-from bot import features  # noqa: E402
-from bot.knowledge import load_knowledge  # noqa: E402
-from bot.matcher import Matcher  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TUNING = {
     "dev": ROOT / "tests" / "data" / "dev_questions.yaml",
