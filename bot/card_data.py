@@ -18,7 +18,8 @@ from typing import Any
 from .card_fonts import CardFonts, missing_glyphs
 from .i18n import format_day
 from .knowledge import KnowledgeError
-from .yamlfile import LineDict, LineList, Problem, load_yaml
+from .knowledge.checks import Checker
+from .yamlfile import LineDict, LineList, Problem
 
 CARD_FILE = "card.yaml"
 OFFICER_FILE = "officer_card.yaml"
@@ -87,43 +88,13 @@ def one_line(text: str) -> str:
     return re.sub(r"[ \t\r\n]+", " ", text).strip()
 
 
-class _CardLoader:
+class _CardLoader(Checker):
+    """Reads card.yaml and officer_card.yaml with the knowledge base's checks (problems as file:line)."""
+
     def __init__(self, directory: Path, languages: tuple[str, ...], today: dt.date) -> None:
+        super().__init__(today)
         self.dir = directory
         self.langs = languages
-        self.today = today
-        self.problems: list[Problem] = []
-
-    def err(self, path: Path, line: int, message: str) -> None:
-        self.problems.append(Problem(path, line, message))
-
-    def mapping(self, path: Path) -> LineDict | None:
-        if not path.is_file():
-            self.err(path, 1, "file is missing")
-            return None
-        data = load_yaml(path, self.problems)
-        if data is None:
-            return None
-        if not isinstance(data, LineDict):
-            self.err(path, 1, "expected a mapping (key: value) at the top of the file")
-            return None
-        return data
-
-    def date(self, path: Path, data: LineDict) -> dt.date | None:
-        raw = data.get("reviewed")
-        if isinstance(raw, dt.datetime):
-            raw = raw.date()
-        if isinstance(raw, str):
-            try:
-                raw = dt.date.fromisoformat(raw.strip())
-            except ValueError:
-                raw = None
-        if not isinstance(raw, dt.date):
-            self.err(path, data.line_of("reviewed"), "'reviewed' must be a date like 2026-11-30")
-            return None
-        if raw > self.today:
-            self.err(path, data.line_of("reviewed"), f"'reviewed' date {raw} is in the future")
-        return raw
 
     def publishers(self, path: Path, data: LineDict) -> tuple[str, ...]:
         raw = data.get("sources")
@@ -164,8 +135,8 @@ class _CardLoader:
         card, officer = self.mapping(card_path), self.mapping(officer_path)
         if card is None or officer is None:
             raise CardError(self.problems)
-        reviewed = self.date(card_path, card)
-        self.date(officer_path, officer)
+        reviewed = self.review_date(card_path, card)
+        self.review_date(officer_path, officer)
         publishers = self.publishers(officer_path, officer)
         for key in card:
             if key != "reviewed" and key not in self.langs:

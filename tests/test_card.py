@@ -267,7 +267,7 @@ def test_card_yaml_problems_are_reported_as_file_and_line(kb, tmp_path):
     path.write_text(text, encoding="utf-8")
     problems = [str(p) for p in card_problems(directory, kb.languages, _values(kb))]
     assert problems == [
-        f"{path}:{_line_of(path, 'reviewed:')}: 'reviewed' must be a date like 2026-11-30",
+        f"{path}:{_line_of(path, 'reviewed:')}: 'reviewed' must be a date like 2026-11-27",
         f"{path}:{_line_of(path, 'fr:')}: unknown key 'fr' (a typo, or a language not in settings.yaml?)",
         f"{path}:{_line_of(path, 'Hotline: {hotline_phone}') - 1}: en.hotline: unknown placeholder {{hotline_phone}} "
         "(not in contacts.yaml values)",
