@@ -36,6 +36,7 @@ class CommandBook:
         descriptions = {
             "topics": _("Browse topics"),
             "emergency": _("What to do right now: ICE at the door, stopped, arrested"),
+            "card": _("Rights card (picture)"),
             "language": _("English / Español"),
             "contact": _("How to reach the {organization}").format(organization=org),
             "about": _("About this bot"),

@@ -160,8 +160,10 @@ class Conversation:
                 "emergency", lang, result, result.entry_id if result.entry_id in self.kb.emergency else None
             )
         entry = self.kb.entry(result.entry_id) if result.entry_id else None
-        if routed is not None and routed.kind == "smalltalk" and (entry is None or entry.kind == "smalltalk"):
-            return Understood("smalltalk", lang, result, entry.id if entry else self.kb.routing.smalltalk_entry)
+        if routed is not None and routed.kind == "smalltalk":
+            # Only small-talk words ("por favor responda"): small talk, whatever a weak match says.
+            chosen = entry.id if entry is not None and entry.kind == "smalltalk" else self.kb.routing.smalltalk_entry
+            return Understood("smalltalk", lang, result, chosen)
         if entry is not None:
             return Understood("smalltalk" if entry.kind == "smalltalk" else "answer", lang, result, entry.id)
         if result.alternatives and not result.unsupported_id:

@@ -61,6 +61,7 @@ class Reloader:
     holder: HoldsConversation
     after: Callable[[], Awaitable[None]] | None = None
     _busy: bool = field(default=False, init=False)
+    _again: bool = field(default=False, init=False)
 
     def build(self) -> Conversation:
         """A new conversation on freshly loaded content, sharing the current store and flood guard.
@@ -78,32 +79,41 @@ class Reloader:
 
     async def reload(self) -> bool:
         """Reload now (a SIGHUP). True when the new content is in service; False when it was refused
-        (the old content stays) or a reload was already running."""
+        (the old content stays). A request that comes while a reload runs is not lost: that reload runs
+        once more when it ends (the files may have changed after it read them), and this call returns False."""
         if self._busy:
-            log.info("A reload is already running; this one is skipped.")
+            self._again = True
+            log.info("A reload is already running; another will follow it.")
             return False
         self._busy = True
         try:
-            try:
-                conversation = await asyncio.to_thread(self.build)
-            except ContentError as exc:
-                for problem in exc.problems:
-                    log.error("%s", problem)
-                log.error(
-                    "Reload refused: the %s has %d problem(s); still serving the previous content.",
-                    exc.what,
-                    len(exc.problems),
-                )
-                return False
-            except Exception:
-                log.exception("Reload failed; still serving the previous content.")
-                return False
-            self.holder.conversation = conversation
-            log.info("Knowledge base reloaded: %d entries", len(conversation.kb.entries))
-            for warning in conversation.kb.warnings:
-                log.warning("%s", warning)
-            if self.after is not None:
-                await self.after()
-            return True
+            done = await self._reload_once()
+            while self._again:
+                self._again = False
+                done = await self._reload_once()
+            return done
         finally:
             self._busy = False
+
+    async def _reload_once(self) -> bool:
+        try:
+            conversation = await asyncio.to_thread(self.build)
+        except ContentError as exc:
+            for problem in exc.problems:
+                log.error("%s", problem)
+            log.error(
+                "Reload refused: the %s has %d problem(s); still serving the previous content.",
+                exc.what,
+                len(exc.problems),
+            )
+            return False
+        except Exception:
+            log.exception("Reload failed; still serving the previous content.")
+            return False
+        self.holder.conversation = conversation
+        log.info("Knowledge base reloaded: %d entries", len(conversation.kb.entries))
+        for warning in conversation.kb.warnings:
+            log.warning("%s", warning)
+        if self.after is not None:
+            await self.after()
+        return True

@@ -3,13 +3,14 @@ here now, a request to switch language, small talk. The words are data (``knowle
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from .knowledge.model import RoutingWords
-from .textnorm import fold
+from rapidfuzz.distance import Levenshtein
 
-_WORD = re.compile(r"[a-z0-9]+")
+from .knowledge.model import RoutingWords
+from .textnorm import message_words
+
+FUZZY_HELP_MIN_CHARS = 5  # a word this long may be one edit away from a help word ('socoro' -> 'socorro')
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,20 @@ class Routed:
 
 
 def words_of(text: str) -> list[str]:
-    """Folded words (no accents, lowercase, letters and digits only)."""
-    return _WORD.findall(fold(text))
+    """Folded words (no accents, lowercase, letters and digits only; repeated letters squeezed,
+    "they're" one word, 's.o.s' one word)."""
+    return message_words(text)
+
+
+def _help_word(word: str, words: RoutingWords) -> str:
+    """``word``, or the help word it is a one-edit slip of (for words of FUZZY_HELP_MIN_CHARS or more
+    that are not already one of the routing words)."""
+    if len(word) < FUZZY_HELP_MIN_CHARS or word in words.help_words or word in words.filler_words:
+        return word
+    for help_word in sorted(words.help_words):
+        if Levenshtein.distance(word, help_word, score_cutoff=1) <= 1:
+            return help_word
+    return word
 
 
 def route(text: str, words: RoutingWords) -> Routed | None:
@@ -33,7 +46,8 @@ def route(text: str, words: RoutingWords) -> Routed | None:
     if not found:
         return None
     wordset = set(found)
-    if wordset & words.help_words and wordset <= words.help_words | words.filler_words:
+    cry = {_help_word(w, words) for w in found}
+    if cry & words.help_words and cry <= words.help_words | words.filler_words:
         return Routed("emergency")
     joined = " " + " ".join(found) + " "
     if any(f" {phrase} " in joined for phrase in words.here_now) and (

@@ -9,6 +9,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 _RUNS = re.compile(r"(.)\1{2,}")
 _DOUBLES = re.compile(r"(.)\1+")
 _SPANISH_MARKS = re.compile(r"[ñáéíóúü¿¡]")
+_APOSTROPHE = re.compile(r"(?<=[a-z])['\u2019\u02bc`](?=[a-z])")
+_DOTTED = re.compile(r"\b[a-z](?:\.[a-z])+\b")
 
 
 def fold(text: str) -> str:
@@ -53,6 +55,15 @@ def phonetic(word: str) -> str:
 def words(text: str) -> list[str]:
     """Folded, squeezed words of a text; punctuation, emoji and symbols separate words."""
     return [squeeze(w) for w in _WORD.findall(fold(text))]
+
+
+def message_words(text: str) -> list[str]:
+    """Folded, squeezed words of a short message, read as a person meant them: an apostrophe inside a
+    word does not split it ("they're" -> 'theyre'), and letters separated by dots are one word
+    ('s.o.s' -> 'sos', 'S.O.S.' -> 'sos')."""
+    folded = _APOSTROPHE.sub("", fold(text))
+    folded = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), folded)
+    return [squeeze(w) for w in _WORD.findall(folded)]
 
 
 def spanish_marks(text: str) -> int:

@@ -540,6 +540,7 @@ class BotApiDouble:
         self._calls: list[Call] = []
         self._last_activity = time.monotonic()
         self._in_flight = 0
+        self._requests_open = 0  # requests being answered, long polls included (stop lets them finish)
 
         self._updates: list[JSONDict] = []  # unconfirmed updates, sorted by update_id
         self._delivered_ids: set[int] = set()
@@ -582,23 +583,28 @@ class BotApiDouble:
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop serving, release long-poll waiters and close all connections."""
+        """Stop serving: release long-poll waiters, let every request already being answered send its
+        answer (a released long poll gets an empty result), then close all connections and wait for
+        every handler thread to end."""
         server, thread = self._server, self._thread
         if server is None:
             return
+        deadline = time.monotonic() + timeout
         with self._cond:
             self._stopping.set()
             self._cond.notify_all()
-        server.shutdown()
+        server.shutdown()  # no new connections
+        with self._cond:
+            while self._requests_open and (left := deadline - time.monotonic()) > 0:
+                self._cond.wait(left)
         with self._lock:
             connections = list(self._connections)
             handler_threads = list(self._handler_threads)
-        for conn in connections:
+        for conn in connections:  # idle keep-alive connections (and anything still stuck)
             _shutdown_socket(conn)
         server.server_close()
         if thread is not None:
-            thread.join(timeout)
-        deadline = time.monotonic() + timeout
+            thread.join(max(0.0, deadline - time.monotonic()))
         for handler_thread in handler_threads:
             handler_thread.join(max(0.0, deadline - time.monotonic()))
         self._server = None
@@ -1107,6 +1113,9 @@ class BotApiDouble:
     def _register_connection(self, conn: socket.socket) -> None:
         with self._lock:
             self._connections.add(conn)
+            # A thread stays listed until it has ended (it still runs a moment after its connection is
+            # unregistered), so stop() can wait for it.
+            self._handler_threads = {t for t in self._handler_threads if t.is_alive()}
             self._handler_threads.add(threading.current_thread())
             stopping = self._stopping.is_set()
         if stopping:
@@ -1115,9 +1124,18 @@ class BotApiDouble:
     def _unregister_connection(self, conn: socket.socket) -> None:
         with self._lock:
             self._connections.discard(conn)
-            self._handler_threads.discard(threading.current_thread())
 
     def _handle_http(self, handler: _Handler) -> None:
+        with self._cond:
+            self._requests_open += 1
+        try:
+            self._answer_http(handler)
+        finally:
+            with self._cond:
+                self._requests_open -= 1
+                self._cond.notify_all()
+
+    def _answer_http(self, handler: _Handler) -> None:
         url = urllib.parse.urlsplit(handler.path)
         path = urllib.parse.unquote(url.path)
         body = _read_body(handler)

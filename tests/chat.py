@@ -3,11 +3,13 @@ both languages, and helpers that read a reply the way a user does (its text, its
 
 from __future__ import annotations
 
+import io
 import itertools
 from pathlib import Path
 
 import pytest
 import yaml
+from PIL import Image
 
 from bot.compose import to_plain
 from bot.conversation import Conversation
@@ -30,6 +32,7 @@ UI = {  # what the bot says (or the start of it), literally, in English and in S
     "language": ("English", "Español"),
     "topics": ("Topics", "Temas"),
     "emergency": ("🆘 Emergency", "🆘 Urgente"),
+    "card": ("🪪 Rights card (picture)", "🪪 Tarjeta de derechos (imagen)"),
     "choose topic": ("Choose a topic:", "Escoja un tema:"),
     "all topics": ("« All topics", "« Todos los temas"),
     "sorry": ("Sorry, I don't have an answer for that.", "Lo siento, no tengo una respuesta para eso."),
@@ -131,17 +134,34 @@ def assert_topic_menu(reply: Reply, lang: str) -> None:
     assert plain(reply) == ui("choose topic", lang) and labels(reply) == topic_labels(lang) and reply.lang == lang
 
 
+def assert_card_button(reply: Reply, lang: str) -> None:
+    """The reply offers the rights card picture in ``lang`` (button ``C::<lang>``)."""
+    assert button(reply, ui("card", lang)).data == f"C::{lang}"
+
+
+def assert_card(reply: Reply, lang: str) -> None:
+    """The rights card: a 1080x1920 PNG with the card's caption in ``lang`` and no text, then Topics and 🆘."""
+    assert reply.text == "" and reply.lang == lang and reply.photo is not None and not reply.notice
+    assert reply.photo.caption == KB.card.text(lang).caption and reply.photo.filename == f"rights-card-{lang}.png"
+    with Image.open(io.BytesIO(reply.photo.png)) as picture:
+        assert (picture.format, picture.size) == ("PNG", (1080, 1920))
+    assert labels(reply) == [ui("topics", lang), ui("emergency", lang)]
+
+
 def assert_emergency_menu(reply: Reply, lang: str) -> None:
-    """The /emergency screen: the officer card at once, then a button per situation and Topics."""
+    """The /emergency screen: the officer card at once, then a button per situation, the rights card and Topics."""
     parts = [ui("sos heading", lang), officer_card(lang), ui("what is happening", lang)]
     assert plain(reply) == "\n\n".join(parts) and reply.lang == lang and not reply.notice
-    assert labels(reply) == [*(title(e, lang) for e in KB.emergency), ui("topics", lang)]
+    assert labels(reply) == [*(title(e, lang) for e in KB.emergency), ui("card", lang), ui("topics", lang)]
+    assert_card_button(reply, lang)
 
 
 def assert_emergency_screen(reply: Reply, eid: str, lang: str) -> None:
-    """One situation's emergency screen: its answer, ending with the officer card and the entry's own line."""
+    """One situation's emergency screen: its answer, ending with the officer card and the entry's own line,
+    with the rights card button."""
     assert plain(reply).startswith(title(eid, lang) + "\n") and ui("disclaimer", lang) in plain(reply)
     assert plain(reply).endswith("\n\n" + officer_card(lang, eid)) and reply.lang == lang
+    assert_card_button(reply, lang)
 
 
 def assert_no_answer(reply: Reply, lang: str) -> None:

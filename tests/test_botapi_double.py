@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import threading
+import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 
@@ -145,16 +148,17 @@ def test_stop_releases_long_poll() -> None:
         request = urllib.request.Request(f"{api.base_url}{api.token}/getUpdates?timeout=30", method="POST")
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                result.append(response.status)
-        except OSError as err:
+                result.append((response.status, json.loads(response.read())))
+        except (OSError, http.client.HTTPException) as err:
             result.append(err)
 
     thread = threading.Thread(target=poll)
     thread.start()
     api.wait_for("getUpdates")
+    started = time.monotonic()
     api.stop()
     thread.join(5)
-    assert not thread.is_alive()
-    assert result
+    assert not thread.is_alive() and time.monotonic() - started < 2  # released at once, not after its 30 s
+    assert result == [(200, {"ok": True, "result": []})]  # the waiting poll gets its (empty) answer, not a cut-off
     leftovers = [t for t in threading.enumerate() if t.name == "BotApiDouble" or "process_request" in t.name]
     assert leftovers == []

@@ -10,6 +10,7 @@ import pytest
 from bot import callbacks as cb
 from bot.compose import to_plain
 from bot.conversation import Conversation
+from bot.replies import User
 from bot.storage import MemoryStore
 
 from .chat import (
@@ -22,6 +23,7 @@ from .chat import (
     PHONE,
     SETTINGS,
     assert_answer,
+    assert_card,
     assert_emergency_menu,
     assert_emergency_screen,
     assert_no_answer,
@@ -46,8 +48,9 @@ def test_welcome_in_the_users_language(lang):
     reply = CONV.handle_command(user, "start")
     heading = {"en": "Know your rights: immigration in Wyoming", "es": "Conozca sus derechos: inmigración en Wyoming"}
     assert plain(reply).startswith(heading[lang]) and ui("disclaimer", lang) in plain(reply) and reply.lang == lang
-    assert labels(reply) == [ui("emergency", lang), *topic_labels(lang)]
+    assert labels(reply) == [ui("emergency", lang), *topic_labels(lang), ui("card", lang)]  # the card last
     assert_emergency_menu(press(user, reply, ui("emergency", lang)), lang)
+    assert_card(press(user, reply, ui("card", lang)), lang)
 
 
 @pytest.mark.parametrize(("eid", "lang"), [("detainer-basics", "es"), ("ice-at-door", "en")])
@@ -55,16 +58,26 @@ def test_deep_link_opens_that_answer_in_that_language(eid, lang):
     assert_answer(CONV.handle_command(fresh(OTHER[lang]), "start", f"{eid}_{lang}"), eid, lang)
 
 
-@pytest.mark.parametrize(
-    "payload", ["no-such-entry_en", "detainer-basics_fr", "other-topics_en", "immigration-applications_es", "x", "!!"]
+LINK_NOTE = {"en": "That link does not open an answer any more. Here is the main menu.", "es": "Ese enlace"}
+
+
+@pytest.mark.parametrize(  # shaped like ours (<entry-id>_<lang>), but the entry or language is gone or not an answer
+    "payload", ["no-such-entry_en", "detainer-basics_fr", "other-topics_en", "immigration-applications_es"]
 )
-@pytest.mark.parametrize(
-    ("lang", "note"), [("en", "That link does not open an answer any more."), ("es", "Ese enlace")]
-)
-def test_deep_link_that_opens_nothing_gets_the_menu_with_a_note(payload, lang, note):
+@pytest.mark.parametrize("lang", LANGS)
+def test_deep_link_that_opens_nothing_gets_the_menu_with_a_note(payload, lang):
     reply = CONV.handle_command(fresh(lang), "start", payload)
-    assert plain(reply).startswith(note) and reply.lang == lang
-    assert labels(reply) == [ui("emergency", lang), *topic_labels(lang)]
+    assert plain(reply).startswith(LINK_NOTE[lang]) and reply.lang == lang
+    assert plain(reply).split("\n\n", 1)[1] == plain(CONV.handle_command(fresh(lang), "start"))  # then the welcome
+    assert labels(reply) == [ui("emergency", lang), *topic_labels(lang), ui("card", lang)]
+
+
+@pytest.mark.parametrize("payload", ["x", "!!", "flyer2026", "Casper-Flyer_EN", "a_b_c"])  # not one of our links
+@pytest.mark.parametrize("lang", LANGS)
+def test_start_payload_that_is_not_our_link_greets_without_a_note(payload, lang):
+    reply = CONV.handle_command(fresh(lang), "start", payload)
+    assert reply == CONV.handle_command(fresh(lang), "start")  # a plain first visit: the welcome, nothing else
+    assert LINK_NOTE[lang] not in plain(reply)
 
 
 # ---------------------------------------------------------------------- menus and commands
@@ -85,6 +98,22 @@ def test_help_lists_every_command_in_the_users_language(client, command, lang):
     commands = SETTINGS["commands"]
     assert listed == {"/" + (commands[c].get(lang) or commands[c]["en"]) for c in commands if c != "start"}
     assert reply.lang == lang
+
+
+@pytest.mark.parametrize(("command", "lang"), [("help", "en"), ("ayuda", "es")])
+def test_help_in_a_group_first_says_how_to_ask_there(command, lang):
+    how = {
+        "en": "In a group, reply to one of my messages with your question: I only see replies to me and commands "
+        "such as /help@bot.",
+        "es": "En un grupo, responda a uno de mis mensajes",
+    }
+    user = fresh(lang)
+    in_group = CONV.handle_command(User(user.id, lang, in_group=True), command)
+    private = CONV.handle_command(user, command)
+    first, rest = plain(in_group).split("\n", 1)
+    assert first.startswith(how[lang]) and rest.lstrip("\n") == plain(private) and in_group.lang == lang
+    assert labels(in_group) == labels(private)
+    assert how[lang] not in plain(private)
 
 
 @pytest.mark.parametrize(("command", "lang"), [("topics", "en"), ("temas", "es")])
@@ -113,6 +142,8 @@ def test_emergency_menu_shows_the_officer_card_at_once_and_screens_end_with_it(c
         switched = press(user, screen, ui("language", OTHER[lang]))
         assert switched.edit
         assert_emergency_screen(switched, eid, OTHER[lang])
+        assert_card(press(user, screen, ui("card", lang)), lang)  # the card from a situation's screen too
+    assert_card(press(user, menu, ui("card", lang)), lang)
     assert_topic_menu(press(user, menu, ui("topics", lang)), lang)
 
 
@@ -218,9 +249,9 @@ def test_small_talk_gets_a_short_reply_and_the_menu(text, eid, lang):
     assert labels(reply) == [ui("topics", lang), ui("emergency", lang)]
 
 
-# Found by running every question in tests/data/*_questions.yaml through the matcher and keeping those
-# scored between the "did you mean" and the answer lines (the dev set's only such in-scope question is
-# labelled with an entry that does not exist; these two are from the holdout set).
+# Found by running every question in tests/data/*_questions.yaml through Conversation.understand and keeping
+# those routed to "did you mean" with their labelled entry among the choices (re-checked with the learned
+# ranker: both still are; the first is from the holdout set, the second was written for these tests).
 UNSURE_EN = (
     "my dad got arrested for a dui thing on saturday and now the jail says he cant get out bc of immigration. "
     "my mom is freaking out and doesnt speak english. what do we do??"
@@ -255,16 +286,23 @@ def _misrouted(question: str, lang: str, eid: str, gets: str):
         ("I need help with my green card application", "immigration-applications", "en"),
         ("¿Cómo pido la green card?", "immigration-applications", "es"),
         ("help with my taxes", "other-topics", "en"),
-        ("ayuda con los taxes", "other-topics", "es"),
-        _misrouted("how do I get a green card", "en", "immigration-applications", "the registration-rule answer"),
-        _misrouted("green card", "en", "immigration-applications", "the registration-rule answer"),
-        _misrouted("how do I file my taxes", "en", "other-topics", "'did you mean' rights-violated"),
-        _misrouted("como hago mis impuestos", "es", "other-topics", "the 287g-costs answer (who pays for 287(g))"),
+        ("how do I get a green card", "immigration-applications", "en"),  # fixed by the learned ranker
+        ("how do I file my taxes", "other-topics", "en"),  # fixed by the learned ranker
+        _misrouted("ayuda con los taxes", "es", "other-topics", "'did you mean' 287g-costs (who pays for 287(g))"),
+        _misrouted("como hago mis impuestos", "es", "other-topics", "the plain 'Sorry, I don't have an answer'"),
     ],
 )
 def test_unsupported_questions_say_so_and_point_to_help(question, eid, lang):
     reply = CONV.handle_text(fresh(OTHER[lang]), question)
     assert plain(reply).startswith(KB.entries[eid].text(lang).answer.split("\n")[0])
+    assert_no_answer(reply, lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_bare_unsupported_topic_says_so_in_the_users_language(lang):
+    # English and Spanish speakers both write "green card": no clear language, so the user's own decides.
+    reply = CONV.handle_text(fresh(lang), "green card")  # (the lexical matcher gave the registration-rule answer)
+    assert plain(reply).startswith(KB.entries["immigration-applications"].text(lang).answer.split("\n")[0])
     assert_no_answer(reply, lang)
 
 
@@ -280,16 +318,12 @@ def test_out_of_scope_question_falls_back_with_contacts_and_topics(question, lan
     assert_emergency_menu(press(user, reply, ui("emergency", lang)), lang)
 
 
-INVISIBLE = (
-    "invisible format characters (U+2060 word joiner, U+00AD soft hyphen; Unicode Cf like the zero-width space that "
-    'is dropped) are kept: the user gets "Sorry, I don\'t have an answer" instead of "please type your question"'
-)
+# Invisible format characters (Unicode Cf: zero-width space, direction marks, byte-order mark, U+2060 word joiner,
+# U+00AD soft hyphen…) are removed by clean_input, so a message made only of them has no words.
+NOTHING = ["", "   ", "\n\t \u00a0", "\u200b\u200e\u202e", "\x00\x07\x1b", "\ufeff", "\u2060", "\u00ad", "\u2060\u00ad"]
 
 
-NOTHING = ["", "   ", "\n\t \u00a0", "\u200b\u200e\u202e", "\x00\x07\x1b", "\ufeff"]
-
-
-@pytest.mark.parametrize("text", NOTHING + [bug(INVISIBLE, "\u2060"), bug(INVISIBLE, "\u00ad")])
+@pytest.mark.parametrize("text", NOTHING)
 @pytest.mark.parametrize("lang", LANGS)
 def test_nothing_typed_asks_for_words(text, lang):
     reply = CONV.handle_text(fresh(lang), text)
@@ -316,7 +350,7 @@ def test_every_button_on_every_screen_round_trips_and_works():
     screens = [CONV.handle_non_text(fresh()), CONV.handle_text(fresh(), "xyzzy"), CONV.handle_text(fresh(), "taxes")]
     for lang in LANGS:
         cmd = {action: names.get(lang) or names["en"] for action, names in SETTINGS["commands"].items()}
-        commands = [cmd[a] for a in ("start", "help", "topics", "emergency", "language")] + ["nope"]
+        commands = [cmd[a] for a in ("start", "help", "topics", "emergency", "language", "card")] + ["nope"]
         screens += [CONV.handle_command(fresh(), c) for c in commands]
         screens += [
             CONV.handle_text(fresh(), {"en": "hello", "es": "hola"}[lang]),
@@ -326,7 +360,10 @@ def test_every_button_on_every_screen_round_trips_and_works():
     opened, seen = set(), set()
     while screens:
         reply = screens.pop()
-        assert reply.text and len(reply.text) <= 4096 and not reply.notice
+        if reply.photo is not None:  # the rights card: a picture with a caption instead of text
+            assert_card(reply, reply.lang)
+        else:
+            assert reply.text and len(reply.text) <= 4096 and not reply.notice
         if plain(reply).startswith(tuple(title(e, reply.lang) + "\n" for e in KB.entries)):
             opened.add((plain(reply).split("\n")[0], reply.lang))
         for b in reply.all_buttons():
@@ -372,21 +409,45 @@ def assert_full_answer(result) -> None:
     assert KB.entries[eid].sources and all(s.url in text for s in KB.entries[eid].sources)
 
 
+def assert_inline_card(result, lang: str) -> None:
+    """The rights card as an inline photo result: sent by the uploaded picture's key, with its caption."""
+    assert (result.id, result.title, result.text) == (f"card_{lang}", ui("card", lang), "")
+    assert result.photo_key == CONV.screens.card(lang).photo.key and not result.buttons
+    assert result.caption == KB.card.text(lang).caption and result.description == KB.card.text(lang).heading
+
+
 @pytest.mark.parametrize("lang", LANGS)
-def test_inline_empty_query_offers_the_topic_entries(lang):
-    results = CONV.inline_answers(fresh(lang), "   ")
+def test_inline_empty_query_offers_the_card_then_the_topic_entries(lang):
+    card, *results = CONV.inline_answers(fresh(lang), "   ")
+    assert_inline_card(card, lang)
     assert [r.title for r in results] == [title(e, lang) for g in KB.topics for e in g.entry_ids]
     for r in results:
         assert_full_answer(r)
 
 
 @pytest.mark.parametrize(
+    ("query", "lang"), [("card", "en"), ("rights cards", "en"), ("tarjeta", "es"), ("tarjetas de derechos", "es")]
+)
+def test_inline_query_naming_the_card_starts_with_the_card(query, lang):
+    card, *results = CONV.inline_answers(fresh("en"), query)
+    assert_inline_card(card, lang)  # in the query's language when it is clear ('tarjeta': Spanish)
+    ranked = [a.id for a in CONV.matcher.match(query, lang_hint="en").ranking if KB.entries[a.id].kind == "answer"]
+    assert [entry_of(r) for r in results] == [(e, lang) for e in ranked]  # then the answers, as before
+    for r in results:
+        assert_full_answer(r)
+
+
+@pytest.mark.parametrize(
     ("query", "first"),
-    [("what do I do if ICE knocks on my door", "ice-at-door"), ("ice hold jail", "detainer-basics")]
+    # Both detainer entries fit "ice hold jail": the learned ranker puts the one about a person held in jail on
+    # an ICE hold first (the general "what is a detainer" answer comes second).
+    [("what do I do if ICE knocks on my door", "ice-at-door"), ("ice hold jail", "held-on-detainer")]
     + [(q, None) for q in ("hello", "gracias", "green card application", "taxes", "ICE " * 200)],
 )
 def test_inline_query_gives_ranked_full_answers_only(query, first):
     results = CONV.inline_answers(fresh("en"), query)
+    if "card" in query.split():  # a query with the word 'card' starts with the rights card (even 'green card')
+        assert_inline_card(results.pop(0), "en")
     assert len(results) <= 50 and len({r.id for r in results}) == len(results)
     assert not first or entry_of(results[0]) == (first, "en")
     for r in results:
@@ -396,11 +457,12 @@ def test_inline_query_gives_ranked_full_answers_only(query, first):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_share_button_brings_up_that_answer_first(lang):
-    # Share puts the title in the inline query; from an English user an exact Spanish title gives Spanish results.
+    # Share puts the title in the inline query; from an English user an exact Spanish title gives Spanish results:
+    # that answer, then whatever else the matcher ranks for the title (the learned ranker may list nothing else).
     share = button(CONV.handle_command(fresh(lang), "start", f"ice-at-door_{lang}"), "📤").share
     results = CONV.inline_answers(fresh("en"), share)
-    assert entry_of(results[0]) == ("ice-at-door", lang) and len(results) > 1
-    assert all(entry_of(r)[1] == lang for r in results)
+    ranked = [a.id for a in CONV.matcher.match(share, lang_hint="en").ranking if a.id != "ice-at-door"]
+    assert [entry_of(r) for r in results] == [("ice-at-door", lang), *((e, lang) for e in ranked)]
 
 
 def test_links_in_answers_open_the_same_answer():

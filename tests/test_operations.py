@@ -44,6 +44,8 @@ def double():
 
 def bot_env(double: BotApiDouble, data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KYR_"))}
+    if "KYR_MODEL_DIR" in os.environ:  # the session's fitted ranker (conftest.py): no start fits it again
+        env["KYR_MODEL_DIR"] = os.environ["KYR_MODEL_DIR"]
     env.update(
         TELEGRAM_BOT_TOKEN=double.token,
         TELEGRAM_API_URL=double.base_url,

@@ -24,7 +24,6 @@ from .chat import (
     assert_answer,
     assert_emergency_menu,
     assert_emergency_screen,
-    bug,
     fresh,
     labels,
     plain,
@@ -38,11 +37,6 @@ KYR_BOT = str(Path(sys.executable).with_name("kyr-bot"))
 QUESTION = {"en": "What is an ICE detainer?", "es": "¿Qué es un detainer de inmigración?"}  # detainer-basics
 
 
-def matcher_miss(reason: str, *values):
-    """A case the matcher (being reworked elsewhere) sends to the wrong place: strict, so a fix shows."""
-    return bug(f"matcher: {reason}", *values)
-
-
 def help_screen(lang: str) -> str:
     return plain(CONV.handle_command(fresh(lang), "help"))
 
@@ -50,9 +44,10 @@ def help_screen(lang: str) -> str:
 # ---------------------------------------------------------------------- the emergency path
 CRIES = {  # a cry for help with no topic, in the language the screen must be in
     "es": ["ayuda", "AYUDA!!", "¡¡Ayúdenme!!", "ayudame por favor", "Auxilio", "auxilio por favor", "socorro!"]
-    + ["SOS", "emergencia", "ayuda ya", "ayudaaa", "socoro"],
-    "en": ["help", "HELP!!!", "Help me please", "help us now", "SOS!!", "sos sos", "emergency", "urgent", "s.o.s"],
-}
+    + ["SOS", "emergencia", "ayuda ya", "ayudaaa", "socoro", "auxilioooo", "ayudenmeee por favor", "emergencias"],
+    "en": ["help", "HELP!!!", "Help me please", "help us now", "SOS!!", "sos sos", "emergency", "urgent", "s.o.s"]
+    + ["S.O.S.", "heeelp", "HELP MEEE"],
+}  # repeated letters, dotted letters and one slip in a help word of 5+ letters ('socoro') still count
 
 
 @pytest.mark.parametrize(("text", "lang"), [(t, lang) for lang, texts in CRIES.items() for t in texts])
@@ -86,6 +81,9 @@ HERE_NOW = [  # agents here now: the door's screen when the message says they ar
     ("theyre here!!", "en", ANY),
     ("ICE is here", "en", ANY),
     ("la migra está aquí", "es", ANY),
+    ("ya llegaron", "es", ANY),
+    ("ICE is already here", "en", ANY),
+    ("help they’re here", "en", ANY),  # a typographic apostrophe
 ]
 
 
@@ -194,6 +192,8 @@ def test_a_question_that_mentions_a_language_is_not_a_language_request(text, lan
         ("alguien ahi??", "es"),
         ("por favor responda", "es"),
         ("responda porfa", "es"),
+        ("contesta por favor", "es"),  # only small-talk words: the greeting even though the matcher offers
+        ("answer me please", "en"),  # an answer (remain-silent) for 'contesta' / 'answer'
         ("are you there?", "en"),
         ("hello??", "en"),
         ("hello? anyone there?", "en"),
@@ -214,10 +214,10 @@ DELETE_REQUESTS = [
     ("delete my messages", "en"),
     ("erase my messages", "en"),
 ]
-DELETE_MISSED = [("borra todo lo que te escribí", "es"), ("delete what I sent you", "en")]  # 'did you mean'
+DELETE_ONCE_MISSED = [("borra todo lo que te escribí", "es"), ("delete what I sent you", "en")]  # fixed by the ranker
 
 
-@pytest.mark.parametrize(("text", "lang"), DELETE_REQUESTS + DELETE_MISSED)
+@pytest.mark.parametrize(("text", "lang"), DELETE_REQUESTS + DELETE_ONCE_MISSED)
 def test_typing_delete_never_deletes_anything_by_itself(text, lang):
     user = fresh(OTHER[lang])
     press(user, CONV.handle_command(user, "language"), ui("language", lang))  # the choice saved before
@@ -226,9 +226,7 @@ def test_typing_delete_never_deletes_anything_by_itself(text, lang):
     assert plain(CONV.handle_command(user, "help")) == help_screen(lang)  # the choice is still there
 
 
-@pytest.mark.parametrize(
-    ("text", "lang"), DELETE_REQUESTS + [matcher_miss("gets 'did you mean'", *case) for case in DELETE_MISSED]
-)
+@pytest.mark.parametrize(("text", "lang"), DELETE_REQUESTS + DELETE_ONCE_MISSED)
 def test_typing_delete_gets_the_privacy_answer_with_its_delete_button(text, lang):
     user = fresh(lang)
     reply = CONV.handle_text(user, text)
@@ -243,8 +241,8 @@ def test_typing_delete_gets_the_privacy_answer_with_its_delete_button(text, lang
         ("eres abogado de verdad?", "es"),
         ("are you a real lawyer or a bot", "en"),
         ("are you a lawyer or a robot", "en"),
-        matcher_miss("gets the find-lawyer answer", "are you a real lawyer?", "en"),
-        matcher_miss("gets the find-lawyer answer", "r u a real lawyer", "en"),
+        ("are you a real lawyer?", "en"),  # the lexical matcher gave find-lawyer; the learned ranker gets it
+        ("r u a real lawyer", "en"),
     ],
 )
 def test_are_you_a_lawyer_gets_the_about_answer(text, lang):

@@ -21,14 +21,16 @@ async def bot(double, tmp_path):
 
 
 def assert_emergency_screen_es(call, chat_id: int) -> None:
-    """The emergency screen in Spanish: the officer card at once, then a button per situation and Temas."""
+    """The emergency screen in Spanish: the officer card at once, then a button per situation, the rights card
+    and Temas."""
     kb, text = knowledge(), text_of(call)
     assert call.params["chat_id"] == chat_id
     assert text.startswith("🆘 Si la migra o la policía están con usted ahora")
     assert "Para mostrar o leerle al agente (en inglés):\n" + kb.officer_card.statement.strip() in text
     assert kb.officer_card.explanation["es"].strip() in text
-    assert [b["callback_data"] for b in buttons_of(call)] == [*(f"e:{e}:es" for e in kb.emergency), "t::es"]
-    assert [b["text"] for b in buttons_of(call)][:-1] == [kb.entries[e].text("es").title for e in kb.emergency]
+    assert [b["callback_data"] for b in buttons_of(call)] == [*(f"e:{e}:es" for e in kb.emergency), "C::es", "t::es"]
+    titles = [kb.entries[e].text("es").title for e in kb.emergency]
+    assert [b["text"] for b in buttons_of(call)] == [*titles, "🪪 Tarjeta de derechos (imagen)", "Temas"]
 
 
 async def test_a_cry_for_help_gets_the_emergency_screen(bot):

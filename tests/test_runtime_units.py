@@ -9,6 +9,7 @@ import sqlite3
 import sys
 import time
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from telegram.error import InvalidToken, NetworkError, TimedOut
@@ -16,6 +17,7 @@ from telegram.error import InvalidToken, NetworkError, TimedOut
 from bot.config import Config, ConfigError
 from bot.health import Heartbeat, PidFile, check_heartbeat, read_pid
 from bot.logsafe import SafeFormatter, configure_logging, keep_numbers, log_uncaught
+from bot.reload import Reloader
 from bot.storage import DB_NAME, SqliteStore
 from bot.telegram.runner import summary
 from bot.telegram.startup import UNREACHABLE, Backoff, Reachability, until_reachable
@@ -263,3 +265,39 @@ def test_deleted_language_choice_leaves_no_trace_in_the_state_file_or_its_log(tm
     store.close()
     assert marker.encode() not in on_disk()
     assert b"es-kept-language-marker" in on_disk()
+
+
+# ---------------------------------------------------------------------- reload
+async def test_a_reload_asked_for_while_one_runs_follows_it_instead_of_being_lost():
+    """A SIGHUP that arrives while a reload runs (e.g. still refreshing menus) must not be dropped: the files
+    may have changed after the running reload read them."""
+    built: list[int] = []
+    release = asyncio.Event()
+
+    class Holder:
+        conversation = None
+
+    async def after() -> None:
+        await release.wait()  # the first reload is still busy after swapping in its conversation
+
+    holder = Holder()
+    reloader = Reloader(config=None, holder=holder, after=after)  # type: ignore[arg-type]
+
+    def build() -> SimpleNamespace:
+        built.append(len(built))
+        return SimpleNamespace(number=len(built), kb=SimpleNamespace(entries={}, warnings=[]))
+
+    reloader.build = build  # type: ignore[method-assign]
+    first = asyncio.create_task(reloader.reload())
+    while not built:
+        await asyncio.sleep(0.01)
+    assert await reloader.reload() is False  # not run now: it follows the running one
+    release.set()
+    assert await first is True
+    assert built == [0, 1] and holder.conversation.number == 2  # built twice: the second request's content is served
+    release.clear()
+    task = asyncio.create_task(reloader.reload())
+    while len(built) < 3:
+        await asyncio.sleep(0.01)
+    release.set()
+    assert await task is True and built == [0, 1, 2]  # nothing pending: one build per request

@@ -122,3 +122,20 @@ def test_phonetic_matches_ll_and_y():
 def test_spanish_marks_counts_only_spanish_characters():
     assert textnorm.spanish_marks("¿Qué pasó, niño?") == 4
     assert textnorm.spanish_marks("What happened, kid?") == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("help they're at my door", ["help", "theyre", "at", "my", "door"]),
+        ("they’re here", ["theyre", "here"]),  # a typographic apostrophe
+        ("s.o.s", ["sos"]),
+        ("S.O.S.!!", ["sos"]),
+        ("AYUDAAA por favooor", ["ayuda", "por", "favor"]),
+        ("¡Están aquí!", ["estan", "aqui"]),
+        ("the officers' car", ["the", "officers", "car"]),  # an apostrophe at a word's end just ends it
+        ("1.5 km", ["1", "5", "km"]),  # only single letters join across dots
+    ],
+)
+def test_message_words_read_a_short_message_as_meant(text, expected):
+    assert textnorm.message_words(text) == expected

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..textnorm import fold
+from ..textnorm import message_words
 from ..yamlfile import LineDict
 from .checks import Checker
 from .model import RoutingWords
 
 _SETS = ("help_words", "filler_words", "agent_words", "language_words", "smalltalk_words")
+
+
+def _as_typed(words: str) -> str:
+    """A word or phrase from the file, read the way bot/routing.py reads a message ('Están aquí' ->
+    'estan aqui', "they're" -> 'theyre')."""
+    return " ".join(message_words(words))
 
 
 def read_routing(chk: Checker, directory: Path, langs: tuple[str, ...], entries: set[str]) -> RoutingWords:
@@ -24,7 +30,7 @@ def read_routing(chk: Checker, directory: Path, langs: tuple[str, ...], entries:
     names_raw = data.get("language_names", LineDict())
     names: dict[str, frozenset[str]] = {}
     if isinstance(names_raw, LineDict):
-        names = {lang: frozenset(fold(w) for w in ws) for lang, ws in chk.word_lists(path, names_raw, "").items()}
+        names = {lang: frozenset(map(_as_typed, ws)) for lang, ws in chk.word_lists(path, names_raw, "").items()}
         for lang in names:
             if lang not in langs:
                 chk.err(path, names_raw.line_of(lang), f"language_names has {lang!r}, not a language in settings.yaml")
@@ -41,12 +47,12 @@ def read_routing(chk: Checker, directory: Path, langs: tuple[str, ...], entries:
         smalltalk_entry = None
 
     def folded(key: str) -> frozenset[str]:
-        return frozenset(fold(w) for w in lists.get(key, ()))
+        return frozenset(map(_as_typed, lists.get(key, ())))
 
     return RoutingWords(
         help_words=folded("help_words"),
         filler_words=folded("filler_words"),
-        here_now=tuple(sorted(" ".join(fold(p).split()) for p in lists.get("here_now", ()))),
+        here_now=tuple(sorted(map(_as_typed, lists.get("here_now", ())))),
         agent_words=folded("agent_words"),
         short_message_words=short,
         language_names={k: v for k, v in names.items() if k in langs},
