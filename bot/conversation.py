@@ -14,15 +14,15 @@ from typing import Any
 from . import callbacks as cb
 from .commands import CommandBook
 from .flood import FloodGuard
+from .inline import InlineSearch
 from .knowledge import KnowledgeBase
 from .matcher import Matcher, MatchResult
 from .replies import InlineAnswer, Reply, User
-from .routing import route, words_of
+from .routing import route
 from .screens import Screens
 from .storage import MemoryStore, PreferenceStore
 from .views import AnswerViews
 
-MAX_INLINE_RESULTS = 50  # Bot API: answerInlineQuery takes at most 50 results
 MAX_INLINE_QUERY_CHARS = 256  # Bot API: an inline query is at most 256 characters
 LAST_ANSWERS_KEPT = 10_000  # users whose last answer is remembered (memory only) to re-show it in another language
 ROUTES = ("answer", "did_you_mean", "fallback", "emergency", "language", "smalltalk")
@@ -90,10 +90,7 @@ class Conversation:
         self.bot_username = bot_username
         self._last_answer: OrderedDict[int, str] = OrderedDict()
         self.reads_group_messages = False  # Telegram delivers every group message (privacy mode off)
-        self._titles: dict[str, tuple[str, str]] = {}
-        for entry in kb.entries.values():
-            for lang, text in entry.texts.items():
-                self._titles.setdefault(text.title.casefold().strip(), (entry.id, lang))
+        self.inline = InlineSearch(kb, matcher, self.views, self.screens)
 
     @classmethod
     def from_knowledge(
@@ -319,38 +316,6 @@ class Conversation:
         return self.screens.group_intro(self.language(user), mentions=admin or self.reads_group_messages)
 
     def inline_answers(self, user: User, query: str) -> list[InlineAnswer]:
-        """Choices for inline mode: the best answers for the query, or the main topics for an empty one."""
-        clean = clean_input(query)[:MAX_INLINE_QUERY_CHARS]
-        if not clean:
-            lang = self.language(user)
-            ids = [eid for group in self.kb.topics for eid in group.entry_ids]
-        else:
-            titled = self._titles.get(clean.casefold())
-            usual = self.language(user)
-            result = self.matcher.match(clean, lang_hint=usual)
-            lang = titled[1] if titled else self._text_language(result, usual)
-            ranked = [alt.id for alt in result.ranking]
-            ids = ([titled[0]] if titled else []) + [eid for eid in ranked if not titled or eid != titled[0]]
-        out: list[InlineAnswer] = []
-        card_names = set(self.kb.affiliate.commands.get("card", {}).values())
-        if not clean or {w.rstrip("s") for w in words_of(clean)} & card_names:
-            card = self.screens.card_inline(lang)
-            if card is not None:
-                out.append(card)
-        for eid in ids:
-            entry = self.kb.entry(eid)
-            if entry is None or not entry.answerable or entry.kind == "smalltalk":
-                continue
-            view = self.views.inline(entry, lang)
-            out.append(
-                InlineAnswer(
-                    id=cb.start_payload(eid, lang),
-                    title=view.title,
-                    description=view.description,
-                    text=view.text,
-                    buttons=self.screens.link_row(entry, lang),
-                )
-            )
-            if len(out) >= MAX_INLINE_RESULTS:
-                break
-        return out
+        """Choices for inline mode (:class:`InlineSearch`): the best answers for the query, or the card and
+        the main topics for an empty one, in the query's language (else the user's)."""
+        return self.inline.answers(clean_input(query)[:MAX_INLINE_QUERY_CHARS], self.language(user))

@@ -60,3 +60,11 @@ def route(text: str, words: RoutingWords) -> Routed | None:
     if wordset <= words.smalltalk_words:
         return Routed("smalltalk")
     return None
+
+
+def names_the_card(text: str, words: RoutingWords, card_names: set[str]) -> bool:
+    """True when a query asks for the rights card and nothing else: a card command name ("card",
+    "tarjeta", plural too) plus only the card words ("rights card", "tarjeta de derechos"), so that
+    "green card application" is not taken for it."""
+    found = {w[:-1] if w.endswith("s") and w[:-1] in card_names else w for w in words_of(text)}
+    return bool(found & card_names) and found <= words.card_words | card_names

@@ -4,23 +4,17 @@ did-you-mean, language, delete and the short notices. Plain Python: text and but
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from . import callbacks as cb
+from .card_replies import CardReplies
 from .commands import CommandBook
 from .compose import contact_block, disclaimer, esc, fill, officer_block
 from .i18n import translator
+from .keyboards import Keyboards
 from .knowledge import Entry, KnowledgeBase, TopicGroup
 from .matcher import MatchResult
-from .replies import Button, InlineAnswer, Photo, Reply
+from .replies import Button, Reply
 from .views import AnswerViews
-
-if TYPE_CHECKING:
-    from .card_data import CardSet
-    from .card_render import CardRenderer
-
-MAX_RELATED_BUTTONS = 3
-Rows = tuple[tuple[Button, ...], ...]
 
 
 class Screens:
@@ -31,7 +25,8 @@ class Screens:
         self.views = views
         self.commands = commands
         self._answers: dict[tuple[str, str, str | None], Reply] = {}
-        self._renderer: CardRenderer | None = None
+        self.keys = Keyboards(kb, views)
+        self.cards = CardReplies(kb, self.keys)
 
     # ------------------------------------------------------------------ answers
     def answer(self, entry: Entry, lang: str, edit: bool = False) -> Reply:
@@ -39,13 +34,13 @@ class Screens:
         key = (entry.id, lang, self.views.bot_username)
         cached = self._answers.get(key)
         if cached is None:
-            buttons = self.menu_row(lang) if entry.kind == "smalltalk" else self.answer_buttons(entry, lang)
+            buttons = self.keys.menu_row(lang) if entry.kind == "smalltalk" else self.keys.answer_buttons(entry, lang)
             cached = self._answers[key] = Reply(self.views.chat(entry, lang), lang, buttons)
         return replace(cached, edit=True) if edit else cached
 
     def emergency_screen(self, entry: Entry, lang: str, edit: bool = False) -> Reply:
         """An emergency answer that ends with the English statement to show an officer."""
-        buttons = self.answer_buttons(entry, lang, switch=cb.EMERGENCY_SWITCH)
+        buttons = self.keys.answer_buttons(entry, lang, switch=cb.EMERGENCY_SWITCH)
         return Reply(self.views.emergency(entry, lang), lang, buttons, edit=edit)
 
     def for_match(self, result: MatchResult, lang: str) -> Reply:
@@ -59,46 +54,8 @@ class Screens:
         return self.fallback(lang)
 
     def card(self, lang: str) -> Reply:
-        """The rights card picture in ``lang`` (the first language's card if ``lang`` has none), with its
-        caption; drawn once per content and language. Without a card: the emergency screen."""
-        cards = self.kb.card
-        if cards is None:
-            return self.emergency_menu(lang)
-        card_lang = lang if lang in cards.languages else cards.languages[0]
-        picture = self._card_renderer(cards).render(card_lang)
-        photo = Photo(picture.content_hash, picture.png, cards.text(card_lang).caption, f"rights-card-{card_lang}.png")
-        return Reply("", lang, self.menu_row(lang), photo=photo)
-
-    def _card_renderer(self, cards: CardSet) -> CardRenderer:
-        if self._renderer is None:
-            from .card_render import CardRenderer  # Pillow drawing: only once someone asks for the card
-
-            self._renderer = CardRenderer(cards)
-        return self._renderer
-
-    def card_inline(self, lang: str) -> InlineAnswer | None:
-        """The rights card as an inline result (sent by its uploaded copy's id, keyed by content hash)."""
-        cards = self.kb.card
-        if cards is None:
-            return None
-        _ = translator(lang).gettext
-        card_lang = lang if lang in cards.languages else cards.languages[0]
-        text = cards.text(card_lang)
-        return InlineAnswer(
-            id=f"card_{card_lang}",
-            title="🪪 " + _("Rights card (picture)"),
-            description=text.heading,
-            text="",
-            photo_key=self._card_renderer(cards).content_hash(card_lang),
-            caption=text.caption,
-        )
-
-    def card_row(self, lang: str) -> tuple[tuple[Button, ...], ...]:
-        """The rights card button (none when the knowledge base has no card)."""
-        if self.kb.card is None:
-            return ()
-        _ = translator(lang).gettext
-        return ((Button("🪪 " + _("Rights card (picture)"), data=cb.encode(cb.CARD, "", lang)),),)
+        """The rights card picture (:class:`CardReplies`); without a card, the emergency screen."""
+        return self.cards.reply(lang) or self.emergency_menu(lang)
 
     # ------------------------------------------------------------------ menus
     def welcome(self, lang: str, unknown_link: bool = False) -> Reply:
@@ -119,7 +76,7 @@ class Screens:
         )
         lines.append(esc(_("If ICE or the police are with you now, press Emergency.")))
         lines.append("<i>" + esc(disclaimer(lang)) + "</i>")
-        return Reply("\n\n".join(lines), lang, self.main_menu(lang))
+        return Reply("\n\n".join(lines), lang, self.keys.main_menu(lang))
 
     def help(self, lang: str, group: bool = False, mentions: bool = False) -> Reply:
         """How to use the bot, with every command; in a group (``group``), first how to ask there
@@ -136,7 +93,7 @@ class Screens:
         )
         lines += [f"/{name} — {esc(desc)}" for name, desc in self.commands.menu(lang)]
         lines.append(esc(self.share_hint(lang)))
-        return Reply("\n".join(lines), lang, self.main_menu(lang))
+        return Reply("\n".join(lines), lang, self.keys.main_menu(lang))
 
     def group_how_to(self, lang: str, mentions: bool) -> str:
         """How to ask the bot in a group (HTML): reply to one of its messages; an @mention only when
@@ -165,7 +122,7 @@ class Screens:
             esc(_("Send /help@{bot} to see everything I can do.").format(bot=self.views.bot_username or "bot")),
             "<i>" + esc(disclaimer(lang)) + "</i>",
         ]
-        return Reply("\n\n".join(lines), lang, self.menu_row(lang))
+        return Reply("\n\n".join(lines), lang, self.keys.menu_row(lang))
 
     def with_caption_note(self, reply: Reply) -> Reply:
         """``reply`` with one line first saying the bot cannot read the picture or file itself."""
@@ -183,7 +140,7 @@ class Screens:
     def topic_menu(self, lang: str, edit: bool = False) -> Reply:
         """The list of topic groups."""
         _ = translator(lang).gettext
-        return Reply(esc(_("Choose a topic:")), lang, self.topic_rows(lang), edit=edit)
+        return Reply(esc(_("Choose a topic:")), lang, self.keys.topic_rows(lang), edit=edit)
 
     def topic_group(self, group: TopicGroup, lang: str) -> Reply:
         """The entries of one topic group, with a way back."""
@@ -205,7 +162,7 @@ class Screens:
             for e in (self.kb.entry(eid) for eid in self.kb.emergency)
             if e is not None
         ]
-        rows += [*self.card_row(lang), (Button(_("Topics"), data=cb.encode(cb.TOPIC, "", lang)),)]
+        rows += [*self.keys.card_row(lang), (Button(_("Topics"), data=cb.encode(cb.TOPIC, "", lang)),)]
         parts = ["🆘 <b>" + esc(_("If ICE or the police are with you now")) + "</b>"]
         card = officer_block(self.kb, None, lang)
         if card:
@@ -217,20 +174,15 @@ class Screens:
         """One button per language, each labelled in its own language."""
         _ = translator(lang).gettext
         row = tuple(
-            Button(self.language_name(code), data=cb.encode(cb.LANGUAGE, "", code)) for code in self.kb.languages
+            Button(self.keys.language_name(code), data=cb.encode(cb.LANGUAGE, "", code)) for code in self.kb.languages
         )
         return Reply(esc(_("Choose your language:")), lang, (row,))
-
-    @staticmethod
-    def language_name(code: str) -> str:
-        """A language's name in itself ('English', 'Español'), from its catalog."""
-        return translator(code).gettext("English")
 
     def language_set(self, lang: str, edit: bool = True) -> Reply:
         """Confirmation that the language was saved (``edit``: in place of the language menu)."""
         _ = translator(lang).gettext
         text = esc(_("Done: I will answer in English. You can change it any time with /language."))
-        return Reply(text, lang, self.main_menu(lang), edit=edit, language_changed=True)
+        return Reply(text, lang, self.keys.main_menu(lang), edit=edit, language_changed=True)
 
     def deleted(self, lang: str, removed: bool) -> Reply:
         """Confirmation of /delete."""
@@ -253,7 +205,7 @@ class Screens:
             for a in result.alternatives
         ]
         rows.append((Button(_("None of these: show all topics"), data=cb.encode(cb.TOPIC, "", lang)),))
-        rows.append(self.emergency_row(lang))
+        rows.append(self.keys.emergency_row(lang))
         return Reply(esc(_("I am not sure I understood. Did you mean one of these?")), lang, tuple(rows))
 
     def fallback(self, lang: str, empty: bool = False, unsupported: Entry | None = None) -> Reply:
@@ -276,7 +228,7 @@ class Screens:
             )
         parts.append(esc(_("For help with your own situation, contact:")) + "\n" + contact_block(self.kb, lang))
         parts.append("<i>" + esc(disclaimer(lang)) + "</i>")
-        return Reply("\n\n".join(parts), lang, (*self.topic_rows(lang), self.emergency_row(lang)))
+        return Reply("\n\n".join(parts), lang, (*self.keys.topic_rows(lang), self.keys.emergency_row(lang)))
 
     def stale(self, lang: str) -> Reply:
         """A button this bot no longer knows: a short notice, nothing sent."""
@@ -286,68 +238,16 @@ class Screens:
     def unknown_command(self, lang: str) -> Reply:
         """A command the bot does not have."""
         _ = translator(lang).gettext
-        return Reply(esc(_("I don't know that command. Try /help.")), lang, self.menu_row(lang))
+        return Reply(esc(_("I don't know that command. Try /help.")), lang, self.keys.menu_row(lang))
 
     def not_text(self, lang: str) -> Reply:
         """A photo, sticker or voice note without words."""
         _ = translator(lang).gettext
         text = _("I can only read text messages. Please type your question in words, or use /topics.")
-        return Reply(esc(text), lang, self.menu_row(lang))
+        return Reply(esc(text), lang, self.keys.menu_row(lang))
 
     def slow_down(self, lang: str) -> Reply:
         """The one note a flooding user gets."""
         _ = translator(lang).gettext
         text = _("You are sending messages very fast. Please wait a few seconds, then send your question again.")
         return Reply(esc(text), lang)
-
-    # ------------------------------------------------------------------ keyboards
-    def topic_rows(self, lang: str) -> Rows:
-        """One button per topic group."""
-        return tuple((Button(g.labels.get(lang, g.id), data=cb.encode(cb.TOPIC, g.id, lang)),) for g in self.kb.topics)
-
-    def emergency_row(self, lang: str) -> tuple[Button, ...]:
-        """The 🆘 Emergency button, alone on its row."""
-        _ = translator(lang).gettext
-        return (Button("🆘 " + _("Emergency"), data=cb.encode(cb.EMERGENCY, "", lang)),)
-
-    def main_menu(self, lang: str) -> Rows:
-        """Emergency first, then the topic groups."""
-        return (self.emergency_row(lang), *self.topic_rows(lang), *self.card_row(lang))
-
-    def menu_row(self, lang: str) -> Rows:
-        """Topics and Emergency, side by side."""
-        _ = translator(lang).gettext
-        return (
-            (
-                Button(_("Topics"), data=cb.encode(cb.TOPIC, "", lang)),
-                Button("🆘 " + _("Emergency"), data=cb.encode(cb.EMERGENCY, "", lang)),
-            ),
-        )
-
-    def link_row(self, entry: Entry, lang: str) -> Rows:
-        """'Open in the bot' (a deep link), when the bot's username is known."""
-        if not self.views.bot_username:
-            return ()
-        _ = translator(lang).gettext
-        return ((Button(_("Open in the bot"), url=cb.deep_link(self.views.bot_username, entry.id, lang)),),)
-
-    def answer_buttons(self, entry: Entry, lang: str, switch: str = cb.ANSWER_SWITCH) -> Rows:
-        """Other language (``switch`` verb: edit in place), Share, related topics, Topics."""
-        _ = translator(lang).gettext
-        first: list[Button] = [
-            Button(self.language_name(other), data=cb.encode(switch, entry.id, other))
-            for other in self.kb.languages
-            if other != lang
-        ]
-        first.append(Button("📤 " + _("Share"), share=entry.text(lang).title))
-        rows: list[tuple[Button, ...]] = [tuple(first)]
-        for rid in entry.related[:MAX_RELATED_BUTTONS]:
-            related = self.kb.entry(rid)
-            if related is not None:
-                rows.append((Button("→ " + related.text(lang).title, data=cb.encode(cb.ANSWER, rid, lang)),))
-        if switch == cb.EMERGENCY_SWITCH:
-            rows += self.card_row(lang)
-        if entry.id == self.kb.affiliate.content_commands.get("privacy"):
-            rows.append((Button("🗑 " + _("Delete what you keep about me"), data=cb.encode(cb.DELETE, "", lang)),))
-        rows.append((Button(_("Topics"), data=cb.encode(cb.TOPIC, "", lang)),))
-        return tuple(rows)

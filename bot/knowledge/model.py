@@ -157,6 +157,7 @@ class RoutingWords:
     language_words: frozenset[str] = frozenset()
     smalltalk_words: frozenset[str] = frozenset()
     smalltalk_entry: str | None = None
+    card_words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from ..yamlfile import LineDict
 from .checks import Checker
 from .model import RoutingWords
 
-_SETS = ("help_words", "filler_words", "agent_words", "language_words", "smalltalk_words")
+_SETS = ("help_words", "filler_words", "agent_words", "language_words", "smalltalk_words", "card_words")
 
 
 def _as_typed(words: str) -> str:
@@ -58,5 +58,6 @@ def read_routing(chk: Checker, directory: Path, langs: tuple[str, ...], entries:
         language_names={k: v for k, v in names.items() if k in langs},
         language_words=folded("language_words"),
         smalltalk_words=folded("smalltalk_words"),
+        card_words=folded("card_words"),
         smalltalk_entry=smalltalk_entry,
     )
