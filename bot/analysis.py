@@ -217,6 +217,7 @@ class Analyzer:
         return best[0]
 
     def term(self, word: str) -> str:
+        """The synonym-group term of one folded, repaired word."""
         if word in self.word_concepts:
             return self.word_concepts[word]
         key = textnorm.stem(word)
@@ -229,12 +230,14 @@ class Analyzer:
         return [self.repair(w) for w in self._expand(text)]
 
     def analyze(self, text: str) -> Analysis:
+        """Words and content terms of a text (an :class:`Analysis`)."""
         words = self.words(text)
         # Repair can complete a phrase ("la mirga" -> "la migra"), so phrases are joined afterwards.
         joined = self._phrase(" ".join(words)).split()
         return Analysis(tuple(words), tuple(self.content_terms(joined)))
 
     def content_terms(self, words: Iterable[str]) -> list[str]:
+        """The terms of ``words`` that carry a topic (stop words dropped)."""
         seen: dict[str, None] = {}
         for word in words:
             if word in self.stopwords or (len(word) == 1 and not word.isdigit()):

@@ -69,6 +69,7 @@ class CardSet:
 
     @property
     def languages(self) -> tuple[str, ...]:
+        """The languages the card has, in the order of settings.yaml."""
         return tuple(self.texts)
 
     def text(self, lang: str) -> CardText:
@@ -97,6 +98,7 @@ class _CardLoader(Checker):
         self.langs = languages
 
     def publishers(self, path: Path, data: LineDict) -> tuple[str, ...]:
+        """The publishers of officer_card.yaml's sources (each title's part before the colon)."""
         raw = data.get("sources")
         if not isinstance(raw, LineList) or not raw:
             self.err(path, data.line_of("sources"), "'sources' must be a non-empty list of {title, url}")
@@ -114,6 +116,7 @@ class _CardLoader(Checker):
         return tuple(dict.fromkeys(out))
 
     def fill(self, path: Path, line: int, label: str, text: str, values: Mapping[str, str]) -> str | None:
+        """``text`` with its placeholders filled; None (with a problem) for an unknown one."""
         try:
             names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
         except ValueError as exc:
@@ -131,6 +134,7 @@ class _CardLoader(Checker):
             return None
 
     def load(self, placeholders: Mapping[str, Mapping[str, str]], fonts: CardFonts) -> CardSet:
+        """Every language's card text; raises CardError listing every problem."""
         card_path, officer_path = self.dir / CARD_FILE, self.dir / OFFICER_FILE
         card, officer = self.mapping(card_path), self.mapping(officer_path)
         if card is None or officer is None:
@@ -219,6 +223,7 @@ class _CardLoader(Checker):
         return filled, {key: Origin(path, block.line_of(key)) for key in LANG_FIELDS}
 
     def glyphs(self, text: CardText, fonts: CardFonts) -> None:
+        """Every character of ``text``'s drawn fields must be in the shipped font."""
         for field, value in text.drawn():
             missing = {char for path in fonts.paths() for char in missing_glyphs(value, path)}
             if missing:

@@ -35,6 +35,7 @@ class CardFonts:
         return cls(FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf")
 
     def paths(self) -> tuple[Path, ...]:
+        """The regular and bold font files."""
         return (self.regular, self.bold)
 
     def fingerprint(self) -> str:

@@ -330,6 +330,7 @@ class CardRenderer:
 
     @property
     def cards(self) -> CardSet:
+        """The card texts being drawn."""
         return self._cards
 
     def update(self, cards: CardSet) -> None:

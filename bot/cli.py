@@ -40,6 +40,7 @@ def _check_lang(kb: KnowledgeBase, lang: str | None) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    """``kyr-bot ask``: print one answer as a person would read it."""
     from .conversation import Conversation
 
     kb = _load_or_exit(args.config)
@@ -73,6 +74,7 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """``kyr-bot check``: every problem as file:line (exit 1), warnings that never fail."""
     problems = []
     kb = None
     try:
@@ -103,6 +105,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """``kyr-bot export --json``: the whole knowledge base as JSON."""
     kb = _load_or_exit(args.config)
     entries = []
     for entry in kb.entries.values():
@@ -131,6 +134,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_card(args: argparse.Namespace) -> int:
+    """``kyr-bot card``: write the rights card picture (PNG) for one language."""
     from .card_data import CardError, load_card
     from .card_render import CardFitError, render_card
 
@@ -159,6 +163,7 @@ def cmd_card(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    """``kyr-bot chat``: the conversation in the terminal."""
     from .console import run_console
 
     kb = _load_or_exit(args.config)
@@ -197,6 +202,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """``kyr-bot run``: the Telegram bot (see :mod:`bot.telegram.runner`)."""
     from .telegram import run_bot
 
     return run_bot(args, args.config)
@@ -211,6 +217,7 @@ def version() -> str:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
+    """``kyr-bot health``: exit 0 while the running bot is alive, else 1 with one line."""
     from .health import HEARTBEAT_NAME, check_heartbeat, check_url
 
     if args.url:
@@ -225,6 +232,7 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_reload(args: argparse.Namespace) -> int:
+    """``kyr-bot reload``: SIGHUP to the running bot named in the pid file."""
     from .health import PID_NAME, read_pid
 
     path = args.config.data_dir / PID_NAME
@@ -247,6 +255,7 @@ def cmd_reload(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="kyr-bot", description="Know-your-rights bot (English/Spanish).")
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -300,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: parse ``argv``, read the configuration once, run the subcommand; returns the exit status."""
     for stream in (sys.stdout, sys.stdin):
         if isinstance(stream, io.TextIOWrapper):  # not under pytest's capture
             stream.reconfigure(encoding="utf-8", errors="replace")

@@ -18,6 +18,8 @@ QUIT_WORDS = {"/quit", "/exit", "quit", "exit", "/salir", "salir"}
 
 
 class ConsoleChat:
+    """The terminal chat: replies printed as plain text, buttons as numbered choices."""
+
     def __init__(
         self, conversation: Conversation, out: TextIO, lang: str | None = None, system_language: str | None = None
     ) -> None:
@@ -31,6 +33,7 @@ class ConsoleChat:
         self.lang = conversation.language(self.user)
 
     def show(self, reply: Reply | None) -> None:
+        """Print a reply (text, picture saved to a file, numbered buttons)."""
         if reply is None:
             return
         if reply.notice:
@@ -62,6 +65,7 @@ class ConsoleChat:
         self.out.write(reply.photo.caption + "\n")
 
     def press(self, button: Button) -> Reply | None:
+        """Press a numbered button: a callback, a link printed, or how to share."""
         if button.data:
             return self.conversation.handle_callback(self.user, button.data)
         _ = translator(self.lang).gettext
@@ -79,6 +83,7 @@ class ConsoleChat:
         return None
 
     def handle_line(self, line: str) -> Reply | None:
+        """One typed line: a button number, a command or a question."""
         text = line.strip()
         if text.isdigit() and 1 <= int(text) <= len(self.buttons):
             return self.press(self.buttons[int(text) - 1])
@@ -88,6 +93,7 @@ class ConsoleChat:
         return self.conversation.handle_text(self.user, line)
 
     def run(self, lines: TextIO, interactive: bool) -> int:
+        """Read lines until end of input or a quit word; returns 0."""
         self.show(self.conversation.handle_command(self.user, "start"))
         if interactive:
             _ = translator(self.lang).gettext

@@ -22,12 +22,16 @@ CONFIDENT_MARGIN = 1.0
 
 @dataclass(frozen=True)
 class LanguageGuess:
+    """A text's language and whether the guess is clear."""
+
     lang: str
     confident: bool  # False when the text gave little or no evidence either way
     margin: float
 
 
 class LanguageDetector:
+    """Naive Bayes over words (stop words weigh more), trained on the knowledge base."""
+
     def __init__(self, kb: KnowledgeBase) -> None:
         self.languages = kb.languages
         self.default = kb.default_language
@@ -59,6 +63,7 @@ class LanguageDetector:
             self._unseen[lang] = math.log(1 / total)
 
     def scores(self, words: list[str], raw_text: str = "") -> dict[str, float]:
+        """Log-likelihood per language for a text's words."""
         scores = {lang: 0.0 for lang in self.languages}
         for word in words:
             logs = {lang: self._log[lang].get(word, self._unseen[lang]) for lang in self.languages}

@@ -59,11 +59,14 @@ def scrub(text: str, secrets: list[str] | None = None) -> str:
 
 
 class SafeFormatter(logging.Formatter):
+    """A log formatter that keeps a record's template and numbers, never user text or the token."""
+
     def __init__(self, secrets: list[str] | None = None, fmt: str | None = None) -> None:
         super().__init__(fmt or "%(asctime)s %(levelname)s %(name)s: %(message)s")
         self.secrets = [s for s in (secrets or []) if s]
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one scrubbed line."""
         if record.name.startswith(LIBRARY_PREFIXES) and record.args:
             # Keep what happened and its numbers, drop the other values (API parameters, update
             # contents, URLs).

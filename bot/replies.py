@@ -40,6 +40,7 @@ class Reply:
     photo: Photo | None = None  # a picture sent instead of text (the rights card); ``text`` is then empty
 
     def all_buttons(self) -> list[Button]:
+        """Every button, row by row."""
         return [b for row in self.buttons for b in row]
 
 

@@ -20,15 +20,22 @@ DB_NAME = "kyr-bot.sqlite3"
 
 
 class PreferenceStore(Protocol):
-    def get_language(self, user_id: int) -> str | None: ...
+    """Where language choices and uploaded picture ids are kept."""
 
-    def set_language(self, user_id: int, lang: str) -> None: ...
+    def get_language(self, user_id: int) -> str | None:
+        """The user's chosen language, or None."""
 
-    def delete(self, user_id: int) -> bool: ...
+    def set_language(self, user_id: int, lang: str) -> None:
+        """Save the user's language choice."""
 
-    def get_file_id(self, key: str) -> str | None: ...
+    def delete(self, user_id: int) -> bool:
+        """Forget the user's language choice; True when there was one."""
 
-    def set_file_id(self, key: str, file_id: str) -> None: ...
+    def get_file_id(self, key: str) -> str | None:
+        """Telegram's id for an uploaded picture, by the picture's content key."""
+
+    def set_file_id(self, key: str, file_id: str) -> None:
+        """Remember Telegram's id for an uploaded picture."""
 
 
 class MemoryStore:
@@ -39,12 +46,15 @@ class MemoryStore:
         self._files: dict[str, str] = {}
 
     def get_language(self, user_id: int) -> str | None:
+        """The user's chosen language, or None."""
         return self._langs.get(user_id)
 
     def set_language(self, user_id: int, lang: str) -> None:
+        """Save the user's language choice."""
         self._langs[user_id] = lang
 
     def delete(self, user_id: int) -> bool:
+        """Forget the user's language choice; True when there was one."""
         return self._langs.pop(user_id, None) is not None
 
     def count(self) -> int:
@@ -71,6 +81,7 @@ class SqliteStore:
 
     @property
     def persistent(self) -> bool:
+        """True when choices are written to the SQLite file (not memory only)."""
         return self._db is not None
 
     def _open(self, data_dir: Path) -> sqlite3.Connection | None:
@@ -128,6 +139,7 @@ class SqliteStore:
         return db
 
     def get_language(self, user_id: int) -> str | None:
+        """The user's chosen language, or None."""
         if self._db is None:
             return self._memory.get_language(user_id)
         try:
@@ -139,6 +151,7 @@ class SqliteStore:
         return row[0] if row else self._memory.get_language(user_id)
 
     def set_language(self, user_id: int, lang: str) -> None:
+        """Save the user's language choice."""
         self._memory.set_language(user_id, lang)
         if self._db is None:
             return
@@ -153,6 +166,7 @@ class SqliteStore:
             log.warning("Saving a language choice failed (%s); kept in memory for now.", type(exc).__name__)
 
     def delete(self, user_id: int) -> bool:
+        """Forget the user's language choice; True when there was one."""
         removed = self._memory.delete(user_id)
         if self._db is None:
             return removed
@@ -193,6 +207,7 @@ class SqliteStore:
             log.warning("Saving a picture id failed (%s).", type(exc).__name__)
 
     def close(self) -> None:
+        """Close the SQLite file."""
         if self._db is not None:
             with self._lock:
                 self._db.close()

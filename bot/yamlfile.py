@@ -31,6 +31,7 @@ class LineDict(dict):
         self.lines: dict[Any, int] = {}
 
     def line_of(self, key: Any) -> int:
+        """The line of ``key`` (or index), else of the container itself."""
         return self.lines.get(key, self.line)
 
 
@@ -44,6 +45,7 @@ class LineList(list):
         self.lines: list[int] = []
 
     def line_of(self, index: int) -> int:
+        """The line of ``key`` (or index), else of the container itself."""
         return self.lines[index] if 0 <= index < len(self.lines) else self.line
 
 

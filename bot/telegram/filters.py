@@ -38,6 +38,7 @@ class AddressedToBot(filters.MessageFilter):
     """In a group: a message that mentions this bot or replies to one of its messages."""
 
     def filter(self, message: Message) -> bool:
+        """True for a message this filter lets through."""
         return replies_to_bot(message) or mentions_bot(message, message.get_bot().username or "")
 
 
@@ -46,4 +47,5 @@ class ViaThisBot(filters.MessageFilter):
     a question for it."""
 
     def filter(self, message: Message) -> bool:
+        """True for a message this filter lets through."""
         return message.via_bot is not None and message.via_bot.id == message.get_bot().id

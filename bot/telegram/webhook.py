@@ -44,10 +44,12 @@ class _UpdateHandler(tornado.web.RequestHandler):
     SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
 
     def initialize(self, app: Application, secret: str) -> None:
+        """Keep the application and the webhook's secret for the request."""
         self.app = app
         self.secret = secret.encode("utf-8")
 
     async def post(self) -> None:
+        """An update from Telegram: checked against the secret, then queued."""
         given = self.request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
         if not hmac.compare_digest(given, self.secret):
             self.send_error(403)
@@ -73,9 +75,11 @@ class _HealthHandler(tornado.web.RequestHandler):
     SUPPORTED_METHODS = ("GET",)  # type: ignore[assignment]
 
     def initialize(self, app: Application) -> None:
+        """Keep the application and the webhook's secret for the request."""
         self.app = app
 
     def get(self) -> None:
+        """``GET /healthz``: 200 while the bot runs, 503 before."""
         status, body = health_body(self.app.running)
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
