@@ -56,6 +56,7 @@ def run(private_users: int, group_updates: int) -> tuple[list[float], int, int]:
         env.update(
             TELEGRAM_BOT_TOKEN=double.token,
             TELEGRAM_API_URL=double.base_url,
+            KYR_MODEL_DIR=str(ROOT / ".cache" / "ranker"),  # the fitted model, as a wheel ships it
             KYR_DATA_DIR=str(Path(tmp) / "data"),
             PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
         )

@@ -71,6 +71,7 @@ DUPLICATE_GRACE = 1.0  # seconds to keep watching for late duplicates after the 
 STOP_TIMEOUT = 20.0  # seconds a bot may take to exit after SIGTERM
 
 KYR_BOT = [sys.executable, "-m", "bot", "run"]
+MODEL_CACHE = ROOT / ".cache" / "ranker"  # fitted once here (as `kyr-bot train` does for a wheel), then reused
 ECHO_BOT = [sys.executable, str(ROOT / "benchmarks" / "echo_bot.py")]
 
 # Client languages of the simulated users (Telegram's language_code; None = not sent).
@@ -179,7 +180,9 @@ class Predictor:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        self.conversation = Conversation(kb, Matcher(kb), MemoryStore(), bot_username=BOT_USERNAME, flood=None)
+        self.conversation = Conversation(
+            kb, Matcher(kb, cache_dir=MODEL_CACHE), MemoryStore(), bot_username=BOT_USERNAME, flood=None
+        )
         self._cache: dict[tuple[str, str | None], str | None] = {}
 
     def reply(self, text: str, client_lang: str | None) -> str | None:
@@ -339,6 +342,7 @@ def run_bot_process(
             TELEGRAM_BOT_TOKEN=double.token,
             TELEGRAM_API_URL=double.base_url,
             KYR_DATA_DIR=str(Path(tmp) / "data"),
+            KYR_MODEL_DIR=str(MODEL_CACHE),  # the fitted model, as the wheel and the container ship it
             PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
         )
         env.pop("KYR_MAX_RATE", None)
@@ -448,7 +452,7 @@ def answer_shape(kb: KnowledgeBase) -> tuple[str, dict]:
     """A typical kyr-bot answer (HTML) and its keyboard, for the answer-sized echo run."""
     from bot.telegram.markup import keyboard
 
-    conversation = Conversation(kb, Matcher(kb), MemoryStore(), bot_username=BOT_USERNAME)
+    conversation = Conversation(kb, Matcher(kb, cache_dir=MODEL_CACHE), MemoryStore(), bot_username=BOT_USERNAME)
     reply = conversation.screens.answer(kb.entries["detainer-must-honor"], "en")
     return reply.text, keyboard(reply.buttons).to_dict()
 
