@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -33,6 +34,8 @@ REGULARISATION = 10.0  # logistic regression's C
 PACKAGE_MODEL_DIR = Path(__file__).resolve().parent / "model"
 
 TextPair = tuple[str, str]  # (words for character n-grams, terms for word features), both folded
+
+log = logging.getLogger(__name__)
 
 
 class RankerUnavailable(RuntimeError):
@@ -253,6 +256,10 @@ def load_ranker(
             if ranker.digest == digest:
                 _LOADED[digest] = ranker
                 return ranker
+    log.warning(
+        "Fitting the matcher's model for this content: about 10 seconds, once (it is then kept in %s).",
+        cache_dir or "memory only",
+    )
     ranker = fit_ranker(kb, prepare)
     if cache_dir is not None:
         with contextlib.suppress(OSError):  # a read-only data dir only costs a fit at each start
