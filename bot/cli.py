@@ -176,15 +176,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     """Fit the matcher's ranker and write it where the package ships it (or to --out)."""
     from . import ranker as ranker_module
-    from .analysis import Analyzer
+    from .matcher import Matcher
 
     kb = _load_or_exit(args.config)
-    analyzer = Analyzer(kb)
-
-    def prepare(text: str) -> tuple[str, str]:
-        analysis = analyzer.analyze(text)
-        return " ".join(analysis.words), " ".join(analysis.terms)
-
+    prepare = Matcher(kb, learned=False).prepare  # the ranker's input, exactly as the matcher makes it
     out = Path(args.out) if args.out else ranker_module.PACKAGE_MODEL_DIR
     try:
         ranker = ranker_module.fit_ranker(kb, prepare)

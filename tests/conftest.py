@@ -1,4 +1,5 @@
-"""Shared fixtures: the real knowledge base, its fitted ranker and the matcher, built once per test session."""
+"""Shared fixtures: the real knowledge base, its fitted ranker and the matcher, built once per test session;
+the Bot API double and a bot polling it, per test."""
 
 import os
 from collections.abc import Iterator
@@ -10,7 +11,22 @@ from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
 from bot.ranker import Ranker, model_path
 
-from .harness import knowledge, shared_matcher
+from .botapi_double import BotApiDouble
+from .harness import BotHarness, knowledge, shared_matcher
+
+
+@pytest.fixture
+def double() -> Iterator[BotApiDouble]:
+    """A fresh Bot API double on 127.0.0.1 for one test."""
+    with BotApiDouble() as d:
+        yield d
+
+
+@pytest.fixture
+async def bot(double: BotApiDouble, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The real Application polling the test's double, started and stopped around the test."""
+    async with BotHarness(double, tmp_path) as harness:
+        yield harness
 
 
 @pytest.fixture(scope="session")

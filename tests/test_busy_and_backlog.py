@@ -24,12 +24,6 @@ BUSY_GROUP = -1009000
 SLOW_DOWN = "sending messages very fast"
 
 
-@pytest.fixture
-def double():
-    with BotApiDouble() as d:
-        yield d
-
-
 def title(entry_id: str, lang: str = "en") -> str:
     return knowledge().entries[entry_id].text(lang).title
 

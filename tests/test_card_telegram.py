@@ -6,17 +6,10 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from PIL import Image
 
 from .botapi_double import BotApiDouble
 from .harness import BotHarness, button, buttons_of, knowledge
-
-
-@pytest.fixture
-def double():
-    with BotApiDouble() as d:
-        yield d
 
 
 async def test_card_command_sends_the_picture_then_reuses_the_upload(double: BotApiDouble, tmp_path):

@@ -24,18 +24,6 @@ from .harness import BotHarness, buttons_of, knowledge, text_of
 GROUP = -1001234
 
 
-@pytest.fixture
-def double():
-    with BotApiDouble() as d:
-        yield d
-
-
-@pytest.fixture
-async def bot(double, tmp_path):
-    async with BotHarness(double, tmp_path) as harness:
-        yield harness
-
-
 def title(entry_id: str, lang: str = "en") -> str:
     return knowledge().entries[entry_id].text(lang).title
 

@@ -36,12 +36,6 @@ QUESTION = "what is an ice detainer"
 UNREACHABLE = "Telegram unreachable, retrying"
 
 
-@pytest.fixture
-def double():
-    with BotApiDouble() as d:
-        yield d
-
-
 def bot_env(double: BotApiDouble, data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KYR_"))}
     if "KYR_MODEL_DIR" in os.environ:  # the session's fitted ranker (conftest.py): no start fits it again

@@ -83,12 +83,6 @@ def is_kind_reply(call: Call) -> bool:
 
 
 @pytest.fixture
-def double():
-    with BotApiDouble() as d:
-        yield d
-
-
-@pytest.fixture
 def restore_logging():
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level

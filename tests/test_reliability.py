@@ -38,12 +38,6 @@ CLIENT_READ_TIMEOUT = 0.5  # seconds; the app's own are 5 s (40 s + poll timeout
 
 # ---------------------------------------------------------------------- fixtures and helpers
 @pytest.fixture
-def double():
-    with BotApiDouble() as d:
-        yield d
-
-
-@pytest.fixture
 def log_text(double):
     """Everything logged (at DEBUG, through the app's scrubbing handler) during the test."""
     root = logging.getLogger()

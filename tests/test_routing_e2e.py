@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from .botapi_double import BotApiDouble
-from .harness import BotHarness, button, buttons_of, knowledge, text_of
-
-
-@pytest.fixture
-def double():
-    with BotApiDouble() as d:
-        yield d
-
-
-@pytest.fixture
-async def bot(double, tmp_path):
-    async with BotHarness(double, tmp_path) as harness:
-        yield harness
+from .harness import button, buttons_of, knowledge, text_of
 
 
 def assert_emergency_screen_es(call, chat_id: int) -> None:

@@ -12,18 +12,6 @@ from .harness import BotHarness, button, buttons_of, knowledge, text_of
 BOT = "kyr_test_bot"
 
 
-@pytest.fixture
-def double():
-    with BotApiDouble() as d:
-        yield d
-
-
-@pytest.fixture
-async def bot(double, tmp_path):
-    async with BotHarness(double, tmp_path) as harness:
-        yield harness
-
-
 def assert_within_limits(double: BotApiDouble) -> None:
     """What Telegram would refuse: over-long text, over-long callback data."""
     for method in ("sendMessage", "editMessageText"):
