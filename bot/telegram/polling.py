@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 CONFLICT_EXIT_STATUS = ANOTHER_POLLER  # distinct, so a supervisor does not restart the copy that gave way
 CONFLICT_GRACE_SECONDS = 30.0
+CONFLICTS_TO_GIVE_WAY = 3  # a single 409 can be a dead copy's late request (a restart): only a copy that is
+CONFLICT_WINDOW_SECONDS = 60.0  # really polling keeps cutting this one off, several times a minute
 
 
 class PollingRequest(HTTPXRequest):
@@ -57,6 +59,7 @@ class ConflictGuard:
         self.on_give_way: Callable[[], None] | None = None  # set by the runner: end with exit status 4
         self.gave_way = False
         self._told = False
+        self._conflicts: list[float] = []  # monotonic seconds of recent conflicts
 
     @property
     def established(self) -> bool:
@@ -72,8 +75,13 @@ class ConflictGuard:
         raise ApplicationHandlerStop
 
     def saw_conflict(self) -> None:
-        """A poll was cut off by another copy's: give way when this copy is the newer one."""
+        """A poll was cut off by another copy's: give way when this copy is the newer one and the other
+        keeps polling (CONFLICTS_TO_GIVE_WAY conflicts within CONFLICT_WINDOW_SECONDS)."""
         if self.gave_way:
+            return
+        now = time.monotonic()
+        self._conflicts = [t for t in self._conflicts if now - t < CONFLICT_WINDOW_SECONDS] + [now]
+        if len(self._conflicts) < CONFLICTS_TO_GIVE_WAY:
             return
         if not self.established:
             self.gave_way = True
