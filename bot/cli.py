@@ -9,10 +9,9 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 
-from . import exitcodes
+from . import exitcodes, version
 from .compose import render_entry, to_plain
 from .config import Config, ConfigError
 from .health import HEARTBEAT_MAX_AGE
@@ -201,14 +200,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .telegram import run_bot
 
     return run_bot(args, args.config)
-
-
-def version() -> str:
-    """The installed distribution's version, or ``unknown`` when the package runs without being installed."""
-    try:
-        return metadata.version("kyr-bot")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def cmd_health(args: argparse.Namespace) -> int:

@@ -126,11 +126,6 @@ class Conversation:
             or self.kb.default_language
         )
 
-    @staticmethod
-    def _text_language(result: MatchResult, usual: str) -> str:
-        """A question clearly written in one language is answered in it; otherwise the user's usual one."""
-        return result.lang if result.lang_confident else usual
-
     # ------------------------------------------------------------------ entry points
     def flood_gate(self, user: User) -> Reply | None:
         """None when the user may be answered; else the 'slow down' note, or an empty Reply (say nothing).
@@ -151,7 +146,7 @@ class Conversation:
         if routed is not None and routed.kind == "language" and routed.lang:
             return Understood("language", routed.lang, None)
         result = self.matcher.match(text, lang_hint=usual)
-        lang = self._text_language(result, usual or self.kb.default_language)
+        lang = result.reply_language(usual or self.kb.default_language)
         if routed is not None and routed.kind == "emergency":
             return Understood(
                 "emergency", lang, result, result.entry_id if result.entry_id in self.kb.emergency else None

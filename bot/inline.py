@@ -36,7 +36,7 @@ class InlineSearch:
         else:
             titled = self._titles.get(clean.casefold())
             result = self.matcher.match(clean, lang_hint=usual)
-            lang = titled[1] if titled else (result.lang if result.lang_confident else usual)
+            lang = titled[1] if titled else result.reply_language(usual)
             ranked = [alt.id for alt in result.ranking]
             ids = ([titled[0]] if titled else []) + [eid for eid in ranked if not titled or eid != titled[0]]
         out: list[InlineAnswer] = []

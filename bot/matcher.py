@@ -63,6 +63,10 @@ class MatchResult:
     unsupported_id: str | None = None
     ranking: tuple[Alternative, ...] = ()  # answerable entries worth showing, best first (inline mode)
 
+    def reply_language(self, usual: str) -> str:
+        """A question clearly written in one language is answered in it; otherwise in ``usual``."""
+        return self.lang if self.lang_confident else usual
+
     def as_json(self) -> dict:
         """The result as JSON-ready data (``kyr-bot match --json``)."""
         return {

@@ -138,32 +138,41 @@ class SqliteStore:
             raise
         return db
 
-    def get_language(self, user_id: int) -> str | None:
-        """The user's chosen language, or None."""
+    def _lookup(self, sql: str, args: tuple[object, ...], what: str) -> str | None:
+        """The first column of the first row, or None (no row, no file, or a failed read, logged as
+        "Reading <what> failed")."""
         if self._db is None:
-            return self._memory.get_language(user_id)
+            return None
         try:
             with self._lock:
-                row = self._db.execute("SELECT lang FROM language WHERE user_id = ?", (user_id,)).fetchone()
+                row = self._db.execute(sql, args).fetchone()
         except sqlite3.Error as exc:
-            log.warning("Reading a language choice failed (%s).", type(exc).__name__)
-            return self._memory.get_language(user_id)
-        return row[0] if row else self._memory.get_language(user_id)
+            log.warning("Reading %s failed (%s).", what, type(exc).__name__)
+            return None
+        return row[0] if row else None
 
-    def set_language(self, user_id: int, lang: str) -> None:
-        """Save the user's language choice."""
-        self._memory.set_language(user_id, lang)
+    def _store(self, sql: str, args: tuple[object, ...], what: str) -> None:
+        """Write one row (kept in memory by the caller first, so a failed write only costs a restart)."""
         if self._db is None:
             return
         try:
             with self._lock:
-                self._db.execute(
-                    "INSERT INTO language (user_id, lang) VALUES (?, ?) "
-                    "ON CONFLICT(user_id) DO UPDATE SET lang = excluded.lang",
-                    (user_id, lang),
-                )
+                self._db.execute(sql, args)
         except sqlite3.Error as exc:
-            log.warning("Saving a language choice failed (%s); kept in memory for now.", type(exc).__name__)
+            log.warning("Saving %s failed (%s); kept in memory for now.", what, type(exc).__name__)
+
+    def get_language(self, user_id: int) -> str | None:
+        """The user's chosen language, or None."""
+        sql = "SELECT lang FROM language WHERE user_id = ?"
+        return self._lookup(sql, (user_id,), "a language choice") or self._memory.get_language(user_id)
+
+    def set_language(self, user_id: int, lang: str) -> None:
+        """Save the user's language choice."""
+        self._memory.set_language(user_id, lang)
+        sql = (
+            "INSERT INTO language (user_id, lang) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET lang = excluded.lang"
+        )
+        self._store(sql, (user_id, lang), "a language choice")
 
     def delete(self, user_id: int) -> bool:
         """Forget the user's language choice; True when there was one."""
@@ -181,30 +190,14 @@ class SqliteStore:
 
     def get_file_id(self, key: str) -> str | None:
         """Telegram's id for an uploaded picture, by the picture's content key (None if never sent)."""
-        if self._db is None:
-            return self._memory.get_file_id(key)
-        try:
-            with self._lock:
-                row = self._db.execute("SELECT file_id FROM file WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error as exc:
-            log.warning("Reading a picture id failed (%s).", type(exc).__name__)
-            return self._memory.get_file_id(key)
-        return row[0] if row else self._memory.get_file_id(key)
+        sql = "SELECT file_id FROM file WHERE key = ?"
+        return self._lookup(sql, (key,), "a picture id") or self._memory.get_file_id(key)
 
     def set_file_id(self, key: str, file_id: str) -> None:
         """Remember Telegram's id for an uploaded picture, so it is sent again without uploading it."""
         self._memory.set_file_id(key, file_id)
-        if self._db is None:
-            return
-        try:
-            with self._lock:
-                self._db.execute(
-                    "INSERT INTO file (key, file_id) VALUES (?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET file_id = excluded.file_id",
-                    (key, file_id),
-                )
-        except sqlite3.Error as exc:
-            log.warning("Saving a picture id failed (%s).", type(exc).__name__)
+        sql = "INSERT INTO file (key, file_id) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET file_id = excluded.file_id"
+        self._store(sql, (key, file_id), "a picture id")
 
     def close(self) -> None:
         """Close the SQLite file."""

@@ -14,13 +14,12 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from importlib import metadata
 from urllib.parse import urlsplit
 
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
-from .. import exitcodes
+from .. import exitcodes, version
 from ..config import Config
 from ..conversation import Conversation
 from ..flood import FloodGuard
@@ -102,14 +101,10 @@ def summary(
     config: Config, languages: tuple[str, ...], entries: int, plan: WebhookPlan | None, store: SqliteStore
 ) -> str:
     """The start-up line: version, content, mode, send rate, where state lives."""
-    try:
-        version = metadata.version("kyr-bot")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
     mode = f"webhook on {plan.listen}:{plan.port}" if plan else "long polling"
     rate = f"at most {config.max_rate:g} messages a second" if config.max_rate > 0 else "no send limiter"
     state = f"state in {store.path}" if store.persistent else "state in memory only (the data directory is unusable)"
-    return f"kyr-bot {version}: {entries} entries in {', '.join(languages)}; {mode}; {rate}; {state}."
+    return f"kyr-bot {version()}: {entries} entries in {', '.join(languages)}; {mode}; {rate}; {state}."
 
 
 async def serve(config: Config, conversation: Conversation, plan: WebhookPlan | None) -> int:
