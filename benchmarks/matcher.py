@@ -105,6 +105,7 @@ SETS = [  # (path, what it is)
     (ROOT / "benchmarks" / "data" / "real_voices.yaml", "tuned on"),
     (ROOT / "benchmarks" / "data" / "blind_questions.yaml", "unseen"),
     (ROOT / "benchmarks" / "data" / "real_voices_blind.yaml", "unseen"),
+    (ROOT / "benchmarks" / "data" / "fresh_blind.yaml", "unseen"),
 ]
 
 
@@ -175,7 +176,7 @@ def misses(paths: list[Path]) -> None:
     for a blind set only the counts by kind are printed, never its questions."""
     matcher = Matcher(load_knowledge(), cache_dir=CACHE)
     for path in paths:
-        blind = "blind" in path.name
+        blind = role(path) == "unseen"
         kinds: Counter[str] = Counter()
         for it in load_questions([path]):
             if it.get("route"):

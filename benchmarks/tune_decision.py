@@ -38,6 +38,7 @@ TUNING = {
 UNSEEN = {
     "blind": ROOT / "benchmarks" / "data" / "blind_questions.yaml",
     "real-voices-blind": ROOT / "benchmarks" / "data" / "real_voices_blind.yaml",
+    "fresh-blind": ROOT / "benchmarks" / "data" / "fresh_blind.yaml",
 }
 REGULARISATION = 1.0
 CACHE = ROOT / ".cache" / "ranker"

@@ -99,7 +99,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     if problems or kb is None:
         print(f"kyr-bot check: {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print(f"kyr-bot check: OK ({len(kb.entries)} entries, languages {', '.join(kb.languages)})")
+    print(
+        f"kyr-bot check: OK ({len(kb.entries)} entries, {len(kb.examples)} training examples, "
+        f"languages {', '.join(kb.languages)})"
+    )
     return 0
 
 

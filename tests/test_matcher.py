@@ -166,7 +166,7 @@ def test_long_stories_ending_in_a_question(matcher):
     "query",
     [
         # weather
-        answered_wrongly("will it be sunny in cheyenne this weekend", "rumors"),
+        "will it be sunny in cheyenne this weekend",
         "is it going to snow tomorrow",
         "va a llover mañana en casper",
         # recipes

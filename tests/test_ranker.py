@@ -13,7 +13,16 @@ from bot.analysis import Analyzer
 from bot.config import Config
 from bot.knowledge import KnowledgeBase
 from bot.matcher import Matcher
-from bot.ranker import Ranker, char_wb_ngrams, kb_hash, load_ranker, model_path, training_texts, vectorizers
+from bot.ranker import (
+    Ranker,
+    char_wb_ngrams,
+    kb_hash,
+    load_ranker,
+    model_path,
+    training_texts,
+    vectorizers,
+    word_ngrams,
+)
 
 SAMPLES = [
     "que hago si la migra toca mi puerta",
@@ -32,6 +41,15 @@ def test_char_ngrams_match_scikit_learn():
     analyzer = chars.build_analyzer()
     for text in [*SAMPLES, "ab", "abcdefghij klm", "  spaced   out  "]:
         assert char_wb_ngrams(text) == analyzer(text)
+
+
+@pytest.mark.parametrize("ngrams", [(1, 1), (1, 2), (2, 3)])
+def test_word_ngrams_match_scikit_learn(ngrams):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    analyzer = TfidfVectorizer(analyzer="word", ngram_range=ngrams, lowercase=False, token_pattern=r"\S\S+")
+    for text in [*SAMPLES, "a b c", "la migra a mi casa", "one two three four"]:
+        assert word_ngrams(text, *ngrams) == analyzer.build_analyzer()(text)
 
 
 def test_features_and_probabilities_match_scikit_learn(kb: KnowledgeBase, matcher: Matcher):

@@ -15,6 +15,7 @@ from .model import (
     OfficerCard,
     Source,
     TopicGroup,
+    TrainingExample,
 )
 
 __all__ = [
@@ -32,5 +33,6 @@ __all__ = [
     "OfficerCard",
     "Source",
     "TopicGroup",
+    "TrainingExample",
     "load_knowledge",
 ]

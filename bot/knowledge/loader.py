@@ -13,6 +13,7 @@ from ..yamlfile import Problem
 from .checks import Checker, KnowledgeError
 from .contacts_file import read_contacts
 from .entry_file import check_related, read_entry
+from .examples_file import read_examples
 from .lexicon_file import read_lexicon
 from .model import Entry, KnowledgeBase
 from .officer_card_file import read_officer_card
@@ -52,6 +53,7 @@ def load_knowledge(
             continue
         entries[entry.id] = entry
     check_related(chk, paths, entries, related_lines)
+    examples = read_examples(chk, directory, langs, entries, {p.stem for p in paths} - set(entries))
     topics = read_topics(chk, settings, set(entries) | {p.stem for p in paths})
     emergency = read_emergency(chk, settings, entries)
     affiliate = read_affiliate(chk, settings, entries)
@@ -80,5 +82,6 @@ def load_knowledge(
         routing=routing,
         legal_review=legal_review,
         card=card,
+        examples=examples,
         warnings=tuple(chk.warnings),
     )

@@ -45,6 +45,16 @@ class LocalizedText:
 
 
 @dataclass(frozen=True)
+class TrainingExample:
+    """A message written the way people ask (``examples/*.yaml``), labelled with the entry that answers
+    it; only the learned ranker reads these."""
+
+    entry_id: str
+    lang: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Entry:
     """One topic: the same answer in every language, with its sources and review date.
 
@@ -197,6 +207,7 @@ class KnowledgeBase:
     routing: RoutingWords = field(default_factory=RoutingWords)
     legal_review: LegalReview | None = None
     card: CardSet | None = None  # the rights card's texts (knowledge/card.yaml), when there is one
+    examples: tuple[TrainingExample, ...] = ()  # labelled real-voice messages for the ranker (examples/*.yaml)
     warnings: tuple[Problem, ...] = ()
 
     def entry(self, entry_id: str) -> Entry | None:
