@@ -190,10 +190,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 2
     path = ranker_module.model_path(out, ranker.digest)
     ranker.save(path)
-    for old in out.glob("*.npz"):
-        if old != path:
-            old.unlink()
-            old.with_suffix(".json").unlink(missing_ok=True)
+    ranker_module.drop_other_models(out, path)
     print(f"kyr-bot train: wrote {path} ({len(ranker.classes)} entries, {ranker.coef.shape[1]} features)")
     return 0
 

@@ -1,13 +1,14 @@
 """Finding the knowledge-base entry that answers what a person typed.
 
 Two signals, one decision. The learned ranker (:mod:`.ranker`: TF-IDF over character n-grams and words,
-logistic regression over entries, trained on the knowledge base's own phrasings) ranks the entries; the
-lexical scorer (:mod:`.lexical`: how much of an entry's phrasings the query's terms cover) and the share of
-words the knowledge base never uses tell how far to trust it. A tiny fitted model over those signals
+logistic regression over entries, trained on the knowledge base's phrasings and its training examples of
+how people really ask) ranks the entries; the lexical scorer (:mod:`.lexical`: how much of an entry's
+phrasings the query's terms cover) tells how far to trust it. A tiny fitted model over the ranker's
+probability, the lexical score and the ranker's probability for 'unsupported' entries
 (:func:`.features.confidence`) gives the match's score (0-100): answer at :data:`ANSWER_AT`, "did you
 mean" from :data:`SUGGEST_AT`, otherwise fall back. When the top entry is an 'unsupported' one (green
-cards, taxes…), the bot falls back and says why. Long messages are read for their question part and
-rumor frames are set aside (:mod:`.features`).
+cards, taxes…), the bot falls back and says why. The whole message is read: reading only the question
+part of a long story (:func:`.features.focus`) was measured and did not win.
 """
 
 from __future__ import annotations

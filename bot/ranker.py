@@ -241,6 +241,24 @@ def fit_ranker(kb: KnowledgeBase, prepare: Callable[[str], TextPair]) -> Ranker:
     )
 
 
+CACHE_SPARE = 1  # older models a cache directory keeps besides the current one (a quick return after a revert)
+
+
+def drop_other_models(directory: Path, keep: Path, spare: int = 0) -> list[Path]:
+    """Delete the models in ``directory`` other than ``keep``, except the ``spare`` most recently written
+    ones; returns the ``.npz`` paths deleted. Files that vanish or cannot be deleted are skipped."""
+    others = [p for p in directory.glob("*.npz") if p != keep]
+    with contextlib.suppress(OSError):
+        others.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    dropped: list[Path] = []
+    for old in others[spare:]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+            old.with_suffix(".json").unlink(missing_ok=True)
+            dropped.append(old)
+    return dropped
+
+
 _LOADED: dict[str, Ranker] = {}  # one ranker per knowledge-base hash per process (tests build many matchers)
 
 
@@ -253,7 +271,8 @@ def load_ranker(
     kb: KnowledgeBase, cache_dir: Path | None, prepare: Callable[[str], TextPair], shipped: Path = PACKAGE_MODEL_DIR
 ) -> Ranker:
     """The ranker for ``kb``: shipped in the package, else cached in ``cache_dir`` (fitted and written
-    there when missing), else fitted in memory. A model whose hash does not match is never used."""
+    there when missing; the cache then keeps the new model and :data:`CACHE_SPARE` older ones), else
+    fitted in memory. A model whose hash does not match is never used."""
     digest = kb_hash(kb)
     if digest in _LOADED:
         return _LOADED[digest]
@@ -277,5 +296,6 @@ def load_ranker(
     if cache_dir is not None:
         with contextlib.suppress(OSError):  # a read-only data dir only costs a fit at each start
             ranker.save(model_path(cache_dir, digest))
+            drop_other_models(cache_dir, model_path(cache_dir, digest), spare=CACHE_SPARE)
     _LOADED[digest] = ranker
     return ranker

@@ -115,6 +115,27 @@ def test_cache_is_used_and_keyed_by_content(kb: KnowledgeBase, ranker: Ranker, m
     assert kb_hash(edited) != kb_hash(kb)
 
 
+def test_the_cache_keeps_the_new_model_and_one_older_one(kb: KnowledgeBase, ranker: Ranker, matcher: Matcher, tmp_path,
+                                                           monkeypatch):  # fmt: skip
+    """Each content edit writes a model of about 2 MB: a long-running bot's cache must not grow forever."""
+    import os
+
+    from bot import ranker as ranker_module
+
+    for age, digest in enumerate(["oldest0000000000", "older00000000000", "old0000000000000"]):
+        ranker.save(model_path(tmp_path, digest))
+        os.utime(model_path(tmp_path, digest), (1_000_000 + age, 1_000_000 + age))
+    (tmp_path / "notes.txt").write_text("not a model", encoding="utf-8")
+    monkeypatch.setattr(ranker_module, "_LOADED", {})
+    monkeypatch.setattr(
+        ranker_module, "fit_ranker", lambda kb, prepare: dataclasses.replace(ranker, digest=kb_hash(kb))
+    )
+    load_ranker(kb, tmp_path, matcher.prepare, shipped=tmp_path / "none")
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([f"{kb_hash(kb)}.npz", f"{kb_hash(kb)}.json", "old0000000000000.npz",
+                           "old0000000000000.json", "notes.txt"])  # fmt: skip
+
+
 def test_typo_repair_does_not_trust_misspelled_phrasings(kb: KnowledgeBase):
     analyzer = Analyzer(kb)
     # "imigration", "lawer", "polisia" appear (on purpose) in question phrasings: still repaired.
