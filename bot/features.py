@@ -124,8 +124,8 @@ def focus(text: str, stopwords: frozenset[str]) -> Focus:
 # made no fewer errors on held-out sets with them (`python benchmarks/tune_decision.py --ablation`).
 SIGNALS = ("ranker_prob", "ranker_margin", "lexical_score", "unknown_share", "unsupported_prob")
 DECISION_FEATURES = ("ranker_prob", "lexical_score", "unsupported_prob")
-DECISION_WEIGHTS = (2.793, 2.521, -6.329)
-DECISION_BIAS = -0.744
+DECISION_WEIGHTS = (2.902, 2.130, -6.339)
+DECISION_BIAS = -0.241
 
 
 @dataclass(frozen=True)

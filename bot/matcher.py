@@ -156,7 +156,13 @@ class Matcher:
             probs = (1 - FRAME_SHARE) * probs + FRAME_SHARE * self.ranker.probabilities(
                 (" ".join(whole.words), " ".join(whole.terms))
             )
-        if self._smalltalk[int(probs.argmax())] and any(t in self.lexical.topic_terms for t in analysis.terms):
+        bare = self._without_address_words(analysis)
+        if bare is not analysis and not self._smalltalk[int(probs.argmax())]:
+            # "gracias hermano": if the words besides "hermano" are small talk, so is the message.
+            bare_probs = self.ranker.probabilities((" ".join(bare.words), " ".join(bare.terms)))
+            if self._smalltalk[int(bare_probs.argmax())]:
+                probs, analysis = bare_probs, bare
+        if self._smalltalk[int(probs.argmax())] and any(t in self.lexical.topic_terms for t in bare.terms):
             # "Hola, Dios los bendiga… ¿qué es un detainer?": greetings never decide when there is a topic.
             probs = np.where(self._smalltalk, 0.0, probs)
             probs /= probs.sum()
@@ -171,6 +177,18 @@ class Matcher:
             unsupported_prob=float(probs[~self._answerable].sum()),
         )
         return Reading(probs, lexical, signals)
+
+    def _without_address_words(self, analysis: Analysis) -> Analysis:
+        """``analysis`` without the words people address the bot with (routing.yaml's ``address_words``:
+        "hermano", "brother") when the rest has words but no topic word; else ``analysis`` itself. So
+        "gracias hermano" is thanks, while "detuvieron a mi hermano" keeps its "hermano"."""
+        rest = [w for w in analysis.words if w not in self.kb.routing.address_words]
+        if not rest or len(rest) == len(analysis.words):
+            return analysis
+        bare = self.analyzer.analyze(" ".join(rest))
+        if not bare.terms or any(t in self.lexical.topic_terms for t in bare.terms):
+            return analysis
+        return bare
 
     def _learned_match(self, query: str, lang: str, confident: bool) -> MatchResult:
         reading = self.read(query)

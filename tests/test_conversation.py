@@ -288,7 +288,7 @@ def _misrouted(question: str, lang: str, eid: str, gets: str):
         ("how do I get a green card", "immigration-applications", "en"),  # fixed by the learned ranker
         ("how do I file my taxes", "other-topics", "en"),  # fixed by the learned ranker
         ("como hago mis impuestos", "other-topics", "es"),  # fixed by the training examples
-        _misrouted("help with my taxes", "en", "other-topics", "the plain 'Sorry, I don't have an answer'"),
+        ("help with my taxes", "other-topics", "en"),
         _misrouted("ayuda con los taxes", "es", "other-topics", "the 287g-costs answer (who pays for 287(g))"),
     ],
 )

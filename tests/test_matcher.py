@@ -364,3 +364,23 @@ def test_answer_or_did_you_mean_follows_the_score(matcher, query):
 )
 def test_greetings_do_not_swallow_the_question(matcher, query, expected):
     assert matcher.match(query).entry_id == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # How people address the bot never turns thanks into an answer about a detained brother.
+        ("gracias hermano", "thanks"),
+        ("dios te bendiga hermana", "thanks"),
+        ("thank you brother", "thanks"),
+        ("gracias carnal", "thanks"),
+        ("hola hermano", "greeting"),
+        ("buenas tardes amigo", "greeting"),
+        # ... while the same words in a question still count.
+        ("detuvieron a mi hermano", "family-member-detained"),
+        ("gracias, mi hermano sigue en la carcel con hold de ICE", "held-on-detainer"),
+        ("hola, la migra se llevo a mi hermana", "family-member-detained"),
+    ],
+)
+def test_words_of_address_do_not_decide_small_talk(matcher, query, expected):
+    assert matcher.match(query).entry_id == expected

@@ -168,6 +168,7 @@ class RoutingWords:
     smalltalk_words: frozenset[str] = frozenset()
     smalltalk_entry: str | None = None
     card_words: frozenset[str] = frozenset()
+    address_words: frozenset[str] = frozenset()  # "hermano", "sir": how people address the bot
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,15 @@ from ..yamlfile import LineDict
 from .checks import Checker
 from .model import RoutingWords
 
-_SETS = ("help_words", "filler_words", "agent_words", "language_words", "smalltalk_words", "card_words")
+_SETS = (
+    "help_words",
+    "filler_words",
+    "agent_words",
+    "language_words",
+    "smalltalk_words",
+    "card_words",
+    "address_words",
+)
 
 
 def _as_typed(words: str) -> str:
@@ -59,5 +67,6 @@ def read_routing(chk: Checker, directory: Path, langs: tuple[str, ...], entries:
         language_words=folded("language_words"),
         smalltalk_words=folded("smalltalk_words"),
         card_words=folded("card_words"),
+        address_words=folded("address_words"),
         smalltalk_entry=smalltalk_entry,
     )
