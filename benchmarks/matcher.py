@@ -106,6 +106,7 @@ SETS = [  # (path, what it is)
     (ROOT / "benchmarks" / "data" / "blind_questions.yaml", "unseen"),
     (ROOT / "benchmarks" / "data" / "real_voices_blind.yaml", "unseen"),
     (ROOT / "benchmarks" / "data" / "fresh_blind.yaml", "unseen"),
+    (ROOT / "benchmarks" / "data" / "fresh_blind_2.yaml", "unseen"),
 ]
 
 

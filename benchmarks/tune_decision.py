@@ -39,6 +39,7 @@ UNSEEN = {
     "blind": ROOT / "benchmarks" / "data" / "blind_questions.yaml",
     "real-voices-blind": ROOT / "benchmarks" / "data" / "real_voices_blind.yaml",
     "fresh-blind": ROOT / "benchmarks" / "data" / "fresh_blind.yaml",
+    "fresh-blind-2": ROOT / "benchmarks" / "data" / "fresh_blind_2.yaml",
 }
 REGULARISATION = 1.0
 CACHE = ROOT / ".cache" / "ranker"

@@ -49,7 +49,7 @@ async def test_please_answer_gets_the_greeting(bot):
 
 
 async def test_the_fallback_carries_the_emergency_button_that_opens_the_emergency_screen(bot):
-    reply = await bot.say(2004, "cual es la capital de francia", language_code="es")
+    reply = await bot.say(2004, "cuantos planetas hay en el sistema solar", language_code="es")
     assert "Lo siento, no tengo una respuesta para eso." in text_of(reply)
     sos = buttons_of(reply)[-1]
     assert (sos["text"], sos["callback_data"]) == ("🆘 Urgente", "e::es")
