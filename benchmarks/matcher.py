@@ -177,7 +177,7 @@ def misses(paths: list[Path]) -> None:
     for a blind set only the counts by kind are printed, never its questions."""
     matcher = Matcher(load_knowledge(), cache_dir=CACHE)
     for path in paths:
-        blind = role(path) == "unseen"
+        blind = role(path) != "tuned on"  # an unlisted set may be a blind one: never print its questions
         kinds: Counter[str] = Counter()
         for it in load_questions([path]):
             if it.get("route"):

@@ -107,6 +107,9 @@ class Matcher:
         self.lexical = LexicalScorer(kb, self.analyzer)
         self.entry_ids = self.lexical.entry_ids
         self.learned = learned
+        # Address words as typed and as typo repair leaves them ("maam" becomes "mama").
+        address = kb.routing.address_words
+        self._address_words = address | {w for a in address for w in self.analyzer.analyze(a).words}
         self.ranker: Ranker | None = None
         if learned:
             self.ranker = ranker or load_ranker(kb, cache_dir, self.prepare)
@@ -181,9 +184,15 @@ class Matcher:
     def _without_address_words(self, analysis: Analysis) -> Analysis:
         """``analysis`` without the words people address the bot with (routing.yaml's ``address_words``:
         "hermano", "brother") when the rest has words but no topic word; else ``analysis`` itself. So
-        "gracias hermano" is thanks, while "detuvieron a mi hermano" keeps its "hermano"."""
-        rest = [w for w in analysis.words if w not in self.kb.routing.address_words]
-        if not rest or len(rest) == len(analysis.words):
+        "gracias hermano" is thanks, while "detuvieron a mi hermano" and "hola, ¿y mi hermano?" keep
+        their "hermano" (after a possessive such as "mi", it names a person asked about)."""
+        words = analysis.words
+        rest = [
+            w
+            for i, w in enumerate(words)
+            if w not in self._address_words or (i > 0 and words[i - 1] in self.kb.routing.possessive_words)
+        ]
+        if not rest or len(rest) == len(words):
             return analysis
         bare = self.analyzer.analyze(" ".join(rest))
         if not bare.terms or any(t in self.lexical.topic_terms for t in bare.terms):

@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -44,7 +45,8 @@ class RankerUnavailable(RuntimeError):
 
 
 def kb_hash(kb: KnowledgeBase) -> str:
-    """A short hash of everything a fitted model depends on: entries, lexicon, everyday words, version."""
+    """A short hash (16 hex digits) of everything a fitted model depends on: entries, training examples,
+    lexicon, everyday words, version."""
     lex = kb.lexicon
     content = {
         "version": MODEL_VERSION,
@@ -241,21 +243,36 @@ def fit_ranker(kb: KnowledgeBase, prepare: Callable[[str], TextPair]) -> Ranker:
     )
 
 
-CACHE_SPARE = 1  # older models a cache directory keeps besides the current one (a quick return after a revert)
+CACHE_SPARE = 1  # models a cache directory keeps besides the one in use (the last one used before it)
+_MODEL_NAME = re.compile(r"^[0-9a-f]{16}$")  # a model's file stem: a kb_hash
 
 
 def drop_other_models(directory: Path, keep: Path, spare: int = 0) -> list[Path]:
-    """Delete the models in ``directory`` other than ``keep``, except the ``spare`` most recently written
-    ones; returns the ``.npz`` paths deleted. Files that vanish or cannot be deleted are skipped."""
-    others = [p for p in directory.glob("*.npz") if p != keep]
-    with contextlib.suppress(OSError):
-        others.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    """Delete the models in ``directory`` other than ``keep``, except the ``spare`` most recently used
+    ones (a cache hit touches its file); returns the ``.npz`` paths deleted. Only files named like a
+    model (``<16 hex digits>.npz`` / ``.json``) are touched, so a shared folder keeps everything else;
+    a ``.json`` whose ``.npz`` is gone (a fit killed half-way) goes too. Files that vanish or cannot be
+    deleted are skipped."""
+
+    def used(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    models = [p for p in directory.glob("*.npz") if _MODEL_NAME.match(p.stem) and p != keep]
+    models.sort(key=used, reverse=True)
     dropped: list[Path] = []
-    for old in others[spare:]:
+    for old in models[spare:]:
         with contextlib.suppress(OSError):
             old.unlink()
-            old.with_suffix(".json").unlink(missing_ok=True)
             dropped.append(old)
+        with contextlib.suppress(OSError):
+            old.with_suffix(".json").unlink(missing_ok=True)
+    for meta in directory.glob("*.json"):
+        if _MODEL_NAME.match(meta.stem) and not meta.with_suffix(".npz").exists():
+            with contextlib.suppress(OSError):
+                meta.unlink()
     return dropped
 
 
@@ -286,6 +303,9 @@ def load_ranker(
             except (OSError, ValueError, KeyError):
                 continue
             if ranker.digest == digest:
+                if path.parent != shipped:
+                    with contextlib.suppress(OSError):  # "used last" for drop_other_models
+                        os.utime(path)
                 _LOADED[digest] = ranker
                 return ranker
     log.warning(

@@ -57,7 +57,7 @@ def route(text: str, words: RoutingWords) -> Routed | None:
     asked = [lang for lang, names in words.language_names.items() if wordset & names]
     if len(asked) == 1 and wordset <= words.language_words | words.language_names[asked[0]]:
         return Routed("language", asked[0])
-    if wordset <= words.smalltalk_words:
+    if wordset - words.address_words and wordset <= words.smalltalk_words | words.address_words:
         return Routed("smalltalk")
     return None
 

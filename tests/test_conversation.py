@@ -287,6 +287,8 @@ def _misrouted(question: str, lang: str, eid: str, gets: str):
         ("how do I get a green card", "immigration-applications", "en"),  # fixed by the learned ranker
         ("how do I file my taxes", "other-topics", "en"),  # fixed by the learned ranker
         ("como hago mis impuestos", "other-topics", "es"),  # fixed by the training examples
+        ("What time does the DMV open in Casper?", "other-topics", "en"),  # (once the plain fallback)
+        ("a que hora abre el DMV", "other-topics", "es"),
         ("help with my taxes", "other-topics", "en"),
         _misrouted("ayuda con los taxes", "es", "other-topics", "the 287g-costs answer (who pays for 287(g))"),
     ],

@@ -36,7 +36,7 @@ def copy_kb(dest: Path, examples: str | None) -> Path:
 def test_the_real_examples_load_and_every_entry_id_exists(kb: KnowledgeBase):
     assert kb.examples, "knowledge/examples/ has examples"
     assert {x.entry_id for x in kb.examples} <= set(kb.entries)
-    assert {x.lang for x in kb.examples} == set(kb.languages)
+    assert {x.lang for x in kb.examples} and {x.lang for x in kb.examples} <= set(kb.languages)
 
 
 def test_examples_are_read_with_their_entry_and_language(tmp_path):
@@ -55,6 +55,15 @@ def test_examples_are_read_with_their_entry_and_language(tmp_path):
         (GOOD.replace("  en:\n    - ", "  en: "), 3, ["list"]),
         ("id: ice-at-door\nen: [hello there]\n", 1, ["expected a list"]),
         (GOOD.replace('"tocaron y dicen q son la policia, abro?"', "tocaron: y: dicen"), 6, ["YAML"]),
+        (GOOD.replace("id: ice-at-door", "id: [ice-at-door]"), 2, ["not an entry"]),
+        (GOOD.replace('"tocaron y dicen q son la policia, abro?"', '"¿¿??"'), 6, ["no words"]),
+        ("- id: ice-at-door\n", 1, ["no messages"]),
+        # The same words under another entry: a contradiction, named with where the other label is.
+        (
+            GOOD + '- id: judicial-warrant\n  es:\n    - "Tocaron y dicen Q son la POLICÍA, ¿abro?"\n',
+            9,
+            ["'ice-at-door'", "test.yaml:6"],
+        ),
     ],
 )
 def test_a_broken_example_is_reported_at_its_line(tmp_path, text, line, words):
@@ -65,6 +74,15 @@ def test_a_broken_example_is_reported_at_its_line(tmp_path, text, line, words):
     assert (problem.path.name, problem.line) == ("test.yaml", line), str(problem)
     for word in words:
         assert word in problem.message, problem.message
+
+
+def test_a_yml_file_is_reported_not_ignored(tmp_path):
+    kb_dir = copy_kb(tmp_path / "kb", GOOD)
+    (kb_dir / "examples" / "more.yml").write_text(GOOD, encoding="utf-8")
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(kb_dir)
+    (problem,) = info.value.problems
+    assert problem.path.name == "more.yml" and "rename" in problem.message
 
 
 def test_a_repeated_example_is_a_warning_and_kept_once(tmp_path, kb: KnowledgeBase):
@@ -90,3 +108,20 @@ def test_examples_teach_the_ranker_only_and_change_its_hash(tmp_path, kb: Knowle
     lexical_with = Matcher(with_one, learned=False).lexical.scores(matcher.analyzer.analyze(query))
     lexical_without = Matcher(without, learned=False).lexical.scores(matcher.analyzer.analyze(query))
     assert lexical_with == lexical_without
+
+
+def test_no_example_copies_a_question_of_a_measured_set(kb: KnowledgeBase):
+    """A training example word for word equal to a benchmark or test question would make that set's
+    figures lie (the blind sets above all). Only the count and the set are reported, never the text."""
+    import yaml
+
+    from bot import textnorm
+
+    examples = {" ".join(textnorm.words(x.text)) for x in kb.examples}
+    sets = [*(ROOT / "tests" / "data").glob("*_questions.yaml"), *(ROOT / "benchmarks" / "data").glob("*.yaml")]
+    assert len(sets) >= 5
+    copied = {}
+    for path in sets:
+        questions = yaml.safe_load(path.read_text(encoding="utf-8"))
+        copied[path.name] = sum(" ".join(textnorm.words(q["q"])) in examples for q in questions)
+    assert not any(copied.values()), copied

@@ -380,6 +380,12 @@ def test_greetings_do_not_swallow_the_question(matcher, query, expected):
         ("detuvieron a mi hermano", "family-member-detained"),
         ("gracias, mi hermano sigue en la carcel con hold de ICE", "held-on-detainer"),
         ("hola, la migra se llevo a mi hermana", "family-member-detained"),
+        # ... and so does a relative named with "mi" / "my", even with nothing else to say.
+        ("hola, donde esta mi hermano?", "family-member-detained"),
+        ("hi, what about my brother", "family-member-detained"),
+        ("thanks, and my brother?", "family-member-detained"),
+        # Typo repair does not hide a word of address ("maam" would become "mama").
+        ("thank you maam", "thanks"),
     ],
 )
 def test_words_of_address_do_not_decide_small_talk(matcher, query, expected):

@@ -115,25 +115,37 @@ def test_cache_is_used_and_keyed_by_content(kb: KnowledgeBase, ranker: Ranker, m
     assert kb_hash(edited) != kb_hash(kb)
 
 
-def test_the_cache_keeps_the_new_model_and_one_older_one(kb: KnowledgeBase, ranker: Ranker, matcher: Matcher, tmp_path,
-                                                           monkeypatch):  # fmt: skip
-    """Each content edit writes a model of about 2 MB: a long-running bot's cache must not grow forever."""
+def test_the_cache_keeps_the_model_in_use_and_the_last_one_used_before(
+    kb: KnowledgeBase, ranker: Ranker, matcher: Matcher, tmp_path, monkeypatch
+):
+    """Each content edit writes a model of about 3 MB: a long-running bot's cache must not grow forever,
+    a revert to the content used just before must not refit, and nothing else in the folder is touched."""
     import os
 
     from bot import ranker as ranker_module
 
-    for age, digest in enumerate(["oldest0000000000", "older00000000000", "old0000000000000"]):
-        ranker.save(model_path(tmp_path, digest))
+    old = ["000000000000000a", "000000000000000b", "000000000000000c"]
+    for age, digest in enumerate(old):  # written in this order, "c" last
+        dataclasses.replace(ranker, digest=digest).save(model_path(tmp_path, digest))
         os.utime(model_path(tmp_path, digest), (1_000_000 + age, 1_000_000 + age))
-    (tmp_path / "notes.txt").write_text("not a model", encoding="utf-8")
+    (tmp_path / "00000000000000ff.json").write_text("{}", encoding="utf-8")  # a fit killed half-way
+    (tmp_path / "notes.npz").write_bytes(b"an operator's own file")
     monkeypatch.setattr(ranker_module, "_LOADED", {})
+    # The bot ran on "a" again (a revert): using a cached model marks it as used.
+    reverted = dataclasses.replace(ranker, digest=old[0])
+    monkeypatch.setattr(ranker_module, "kb_hash", lambda kb: old[0])
+    monkeypatch.setattr(ranker_module, "fit_ranker", lambda *a: pytest.fail("fitted despite a cached model"))
+    assert load_ranker(kb, tmp_path, matcher.prepare, shipped=tmp_path / "none").digest == reverted.digest
+    # Then the content is edited: a new model is fitted and cached.
+    monkeypatch.setattr(ranker_module, "_LOADED", {})
+    monkeypatch.setattr(ranker_module, "kb_hash", lambda kb: "00000000000000dd")
     monkeypatch.setattr(
-        ranker_module, "fit_ranker", lambda kb, prepare: dataclasses.replace(ranker, digest=kb_hash(kb))
+        ranker_module, "fit_ranker", lambda kb, prepare: dataclasses.replace(ranker, digest="00000000000000dd")
     )
     load_ranker(kb, tmp_path, matcher.prepare, shipped=tmp_path / "none")
     left = sorted(p.name for p in tmp_path.iterdir())
-    assert left == sorted([f"{kb_hash(kb)}.npz", f"{kb_hash(kb)}.json", "old0000000000000.npz",
-                           "old0000000000000.json", "notes.txt"])  # fmt: skip
+    assert left == sorted(["00000000000000dd.npz", "00000000000000dd.json", "000000000000000a.npz",
+                           "000000000000000a.json", "notes.npz"])  # fmt: skip
 
 
 def test_typo_repair_does_not_trust_misspelled_phrasings(kb: KnowledgeBase):
@@ -162,8 +174,8 @@ def test_train_command_writes_the_model_and_drops_stale_ones(ranker: Ranker, tmp
     from bot import ranker as ranker_module
 
     monkeypatch.setattr(ranker_module, "fit_ranker", lambda kb, prepare: ranker)  # the plumbing, not the fit
-    (tmp_path / "0000.npz").write_bytes(b"stale")
-    (tmp_path / "0000.json").write_text("{}")
+    (tmp_path / "00000000000000aa.npz").write_bytes(b"stale")
+    (tmp_path / "00000000000000aa.json").write_text("{}")
     args = cli.build_parser().parse_args(["train", "--out", str(tmp_path)])
     args.config = Config.from_env({}, need_token=False)
     assert args.func(args) == 0

@@ -198,6 +198,11 @@ def test_a_question_that_mentions_a_language_is_not_a_language_request(text, lan
         ("hello??", "en"),
         ("hello? anyone there?", "en"),
         ("hey are you there", "en"),
+        # Announcing a question, with or without a word of address: the greeting asks for it.
+        ("tengo una pregunta", "es"),
+        ("hermano, una pregunta", "es"),
+        ("i have a question", "en"),  # (the matcher alone answered remain-silent)
+        ("brother i have a question", "en"),
     ],
 )
 def test_small_talk_gets_the_greeting_not_a_fallback(text, lang):

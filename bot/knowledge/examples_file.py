@@ -20,15 +20,24 @@ from .model import Entry, TrainingExample
 def read_examples(
     chk: Checker, directory: Path, langs: tuple[str, ...], entries: dict[str, Entry], broken: set[str]
 ) -> tuple[TrainingExample, ...]:
-    """Every example in ``directory/examples/*.yaml`` (no folder: none). An unknown entry id or
-    language, or a blank or non-text message, is a problem at its ``file:line``; a message that repeats
-    another example or an entry's own phrasing is a warning (it teaches nothing new). Examples of an
-    entry in ``broken`` (whose file has problems of its own, already reported) are skipped quietly."""
+    """Every example in ``directory/examples/*.yaml`` (no folder: none). Each of these is a problem at
+    its ``file:line``: an unknown entry id or language, an item with no messages, a blank message or
+    one with no words, and a message that repeats an example or phrasing of another entry (the same
+    words cannot teach two answers). Repeating one of the same entry is a warning (it teaches nothing
+    new). Examples of an entry in ``broken`` (whose own file has problems, already reported) are
+    skipped quietly. A ``.yml`` file is a problem too: rename it ``.yaml``, as the entries are."""
     folder = directory / "examples"
-    paths = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
-    seen = {_key(q) for e in entries.values() for t in e.texts.values() for q in t.questions}
+    if not folder.is_dir():
+        return ()
+    for stray in sorted(folder.glob("*.yml")):
+        chk.err(stray, 1, "examples are read from .yaml files only: rename this file to .yaml")
+    seen: dict[str, tuple[str, str]] = {}
+    for entry in entries.values():
+        for text in entry.texts.values():
+            for q in text.questions:
+                seen.setdefault(_key(q), (entry.id, f"a phrasing in entries/{entry.id}.yaml"))
     out: list[TrainingExample] = []
-    for path in paths:
+    for path in sorted(folder.glob("*.yaml")):
         data = load_yaml(path, chk.problems)
         if data is None:
             continue
@@ -53,17 +62,18 @@ def _item(
     langs: tuple[str, ...],
     entries: dict[str, Entry],
     broken: set[str],
-    seen: set[str],
+    seen: dict[str, tuple[str, str]],
 ) -> list[TrainingExample]:
     if not isinstance(item, LineDict):
         chk.err(path, line, "each item needs 'id' (an entry) and a list of messages per language")
         return []
     eid = item.get("id")
-    if eid in broken:
+    if not isinstance(eid, str) or eid not in entries:
+        if not (isinstance(eid, str) and eid in broken):
+            chk.err(path, item.line_of("id"), f"'id' {eid!r} is not an entry in entries/")
         return []
-    if eid not in entries:
-        chk.err(path, item.line_of("id"), f"'id' {eid!r} is not an entry in entries/")
-        return []
+    if not any(key in langs for key in item):
+        chk.err(path, item.line, f"no messages for {eid!r}: add a list under a language ({', '.join(langs)})")
     out: list[TrainingExample] = []
     for key, messages in item.items():
         if key == "id":
@@ -75,13 +85,21 @@ def _item(
             chk.err(path, item.line_of(key), f"'{key}' must be a list of messages")
             continue
         for j, text in enumerate(messages):
+            where = messages.line_of(j)
             if not is_text(text):
-                chk.err(path, messages.line_of(j), f"{key} has an empty or non-text message: put it in quotes")
+                chk.err(path, where, f"{key} has an empty or non-text message: put it in quotes")
                 continue
             folded = _key(text)
-            if folded in seen:
-                chk.warn(path, messages.line_of(j), "this message repeats another example or phrasing")
+            if not folded:
+                chk.err(path, where, "this message has no words (only punctuation or symbols)")
                 continue
-            seen.add(folded)
-            out.append(TrainingExample(str(eid), str(key), text.strip()))
+            if folded in seen:
+                other, place = seen[folded]
+                if other != eid:
+                    chk.err(path, where, f"the same words are labelled {other!r} in {place}: keep one label")
+                else:
+                    chk.warn(path, where, f"this message repeats {place}")
+                continue
+            seen[folded] = (eid, f"{path.name}:{where}")
+            out.append(TrainingExample(eid, str(key), text.strip()))
     return out

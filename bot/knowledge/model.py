@@ -169,6 +169,7 @@ class RoutingWords:
     smalltalk_entry: str | None = None
     card_words: frozenset[str] = frozenset()
     address_words: frozenset[str] = frozenset()  # "hermano", "sir": how people address the bot
+    possessive_words: frozenset[str] = frozenset()  # "mi", "my": after these, "hermano" is a person asked about
 
 
 @dataclass(frozen=True)

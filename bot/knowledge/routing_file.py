@@ -17,6 +17,7 @@ _SETS = (
     "smalltalk_words",
     "card_words",
     "address_words",
+    "possessive_words",
 )
 
 
@@ -68,5 +69,6 @@ def read_routing(chk: Checker, directory: Path, langs: tuple[str, ...], entries:
         smalltalk_words=folded("smalltalk_words"),
         card_words=folded("card_words"),
         address_words=folded("address_words"),
+        possessive_words=folded("possessive_words"),
         smalltalk_entry=smalltalk_entry,
     )
