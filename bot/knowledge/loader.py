@@ -53,8 +53,9 @@ def load_knowledge(
             continue
         entries[entry.id] = entry
     check_related(chk, paths, entries, related_lines)
-    examples = read_examples(chk, directory, langs, entries, {p.stem for p in paths} - set(entries))
-    topics = read_topics(chk, settings, set(entries) | {p.stem for p in paths})
+    stems = {p.stem for p in paths}  # every entry file, loaded or broken
+    examples = read_examples(chk, directory, langs, entries, stems - set(entries))
+    topics = read_topics(chk, settings, set(entries) | stems)
     emergency = read_emergency(chk, settings, entries)
     affiliate = read_affiliate(chk, settings, entries)
     legal_review = read_legal_review(chk, settings)
