@@ -17,6 +17,11 @@ STALE_AFTER_DAYS = 365  # an entry or a contact not confirmed within 12 months i
 FUTURE_GRACE_DAYS = 7  # a date this close ahead is a wrong server clock (warning); further ahead, a typo (error)
 
 
+SOURCE_KEYS = ("title", "url", "name", "lang", "read_via")
+# How a source's name in one language says that the page is in another (page language -> reader -> words).
+FOREIGN_PAGE_MARKERS: dict[str, dict[str, str]] = {"en": {"es": "en inglés"}, "es": {"en": "in spanish"}}
+
+
 class KnowledgeError(Exception):
     """The knowledge base has problems; ``problems`` lists each as ``file:line: message``."""
 
@@ -116,8 +121,12 @@ class Checker:
             self.warn(path, line, f"last reviewed {raw}: over 12 months ago, check it again")
         return raw
 
-    def sources(self, path: Path, data: LineDict, required: bool) -> tuple[Source, ...]:
-        """The 'sources' list of {title, url}; at least one when ``required``."""
+    def sources(self, path: Path, data: LineDict, required: bool, langs: tuple[str, ...] = ()) -> tuple[Source, ...]:
+        """The 'sources' list; at least one when ``required``. Each source is ``{title, url}`` plus,
+        optionally, ``name: {<lang>: short name users see}`` (for every one of ``langs`` when given),
+        ``lang`` (the page's language, default ``en``) and ``read_via`` (the address of a copy that was
+        read, for reviewers only). A name in another language than the page's must say so, e.g.
+        "(en inglés)": a warning when it does not mention the page's language."""
         raw = data.get("sources", LineList())
         if not isinstance(raw, LineList):
             self.err(path, data.line_of("sources"), "'sources' must be a list of {title, url}")
@@ -129,11 +138,53 @@ class Checker:
             if not isinstance(item, LineDict) or not is_text(item.get("title")):
                 self.err(path, raw.line_of(i), "each source needs a 'title'")
                 continue
+            for key in item:
+                if key not in SOURCE_KEYS:
+                    self.err(path, item.line_of(key), f"unknown source key {key!r} (known: {', '.join(SOURCE_KEYS)})")
             if not url_ok(item.get("url")):
                 self.err(path, item.line_of("url"), f"source URL {item.get('url')!r} is not a well-formed http(s) URL")
                 continue
-            out.append(Source(str(item["title"]).strip(), str(item["url"]).strip()))
+            via = item.get("read_via")
+            if via is not None and not url_ok(via):
+                self.err(path, item.line_of("read_via"), f"read_via {via!r} is not a well-formed http(s) URL")
+            page_lang = str(item.get("lang", "en")).strip()
+            names = self._source_names(path, item, langs, page_lang)
+            out.append(
+                Source(
+                    str(item["title"]).strip(),
+                    str(item["url"]).strip(),
+                    names=names,
+                    lang=page_lang,
+                    read_via=str(via).strip() if url_ok(via) else None,
+                )
+            )
         return tuple(out)
+
+    def _source_names(self, path: Path, item: LineDict, langs: tuple[str, ...], page_lang: str) -> dict[str, str]:
+        raw = item.get("name")
+        if raw is None:
+            return {}
+        if not isinstance(raw, LineDict):
+            self.err(path, item.line_of("name"), "a source's 'name' must map each language to a short name")
+            return {}
+        names: dict[str, str] = {}
+        for lang, text in raw.items():
+            if langs and lang not in langs:
+                self.err(path, raw.line_of(lang), f"source name in {lang!r}, not a language in settings.yaml")
+            elif not is_text(text):
+                self.err(path, raw.line_of(lang), f"source name.{lang} must be non-empty text")
+            else:
+                names[str(lang)] = " ".join(str(text).split())
+        for lang in langs:
+            if lang not in names:
+                self.err(path, item.line_of("name"), f"source has no name in {lang!r}")
+        marker = FOREIGN_PAGE_MARKERS.get(page_lang, {})
+        for lang, text in names.items():
+            if lang != page_lang and lang in marker and marker[lang] not in text.casefold():
+                self.warn(
+                    path, raw.line_of(lang), f"name.{lang} should say the page is not in {lang} ({marker[lang]!r})"
+                )
+        return names
 
     def legal_review(self, path: Path, data: LineDict) -> LegalReview | None:
         """An optional ``legal_review: {by: <who>, date: <date>}`` record."""

@@ -12,7 +12,10 @@ from .model import ANSWER_KINDS, Entry, LocalizedText
 MAX_ANSWER_CHARS = 900
 MIN_QUESTIONS = 8
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
-ENTRY_KEYS = ("id", "kind", "reviewed", "related", "sources", "officer_statement", "legal_review")
+MAX_GIST_CHARS = 220
+MAX_SCOPE_CHARS = 300
+ENTRY_KEYS = ("id", "kind", "scope", "reviewed", "related", "sources", "officer_statement", "legal_review")
+LANG_KEYS = ("title", "gist", "questions", "answer")
 
 
 def read_entry(
@@ -43,7 +46,10 @@ def read_entry(
     if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
         chk.err(path, data.line_of("related"), "'related' must be a list of entry ids")
         related = LineList()
-    sources = chk.sources(path, data, required=kind == "answer")
+    sources = chk.sources(path, data, required=kind == "answer", langs=langs)
+    scope = data.get("scope", "")
+    if scope and (not is_text(scope) or len(str(scope)) > MAX_SCOPE_CHARS):
+        chk.err(path, data.line_of("scope"), f"'scope' must be one sentence (at most {MAX_SCOPE_CHARS} characters)")
     texts: dict[str, LocalizedText] = {}
     for lang in langs:
         block = data.get(lang)
@@ -68,6 +74,7 @@ def read_entry(
         officer_statement=statement,
         officer_meaning=meaning,
         legal_review=review,
+        scope=" ".join(str(scope).split()) if is_text(scope) else "",
     )
 
 
@@ -132,9 +139,19 @@ def _localized(chk: Checker, path: Path, block: LineDict, lang: str, placeholder
         ok = False
     if not ok:
         return None
+    for key in block:
+        if key not in LANG_KEYS:
+            chk.err(path, block.line_of(key), f"{lang}: unknown key {key!r} (known: {', '.join(LANG_KEYS)})")
+    gist = block.get("gist", "")
+    if gist and (not is_text(gist) or len(str(gist).strip()) > MAX_GIST_CHARS):
+        chk.err(path, block.line_of("gist"), f"{lang}.gist must be text of at most {MAX_GIST_CHARS} characters")
+        gist = ""
+    gist = " ".join(str(gist).split()) if gist else ""
+    if gist:
+        chk.placeholders_known(path, block.line_of("gist"), gist, placeholders)
     answer = str(block["answer"]).strip()
     line = block.line_of("answer")
     chk.placeholders_known(path, line, answer, placeholders)
     if len(answer) > MAX_ANSWER_CHARS:
         chk.err(path, line, f"{lang}.answer is {len(answer)} characters; keep it to {MAX_ANSWER_CHARS}")
-    return LocalizedText(str(block["title"]).strip(), tuple(str(q).strip() for q in questions), answer)
+    return LocalizedText(str(block["title"]).strip(), tuple(str(q).strip() for q in questions), answer, gist)

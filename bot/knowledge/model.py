@@ -21,10 +21,24 @@ ANSWER_KINDS = ("answer", "smalltalk", "unsupported")
 
 @dataclass(frozen=True)
 class Source:
-    """A source an answer cites: its title (the publisher, the page, the date) and the address that was read."""
+    """A source an answer cites.
+
+    ``title`` is the original's title (publisher, page, date), for reviewers; ``url`` is the original
+    publisher's address, the one users are sent to; ``names`` is the short name users see, per
+    language (a Spanish name of an English page says "(en inglés)"); ``lang`` is the language the page
+    is written in; ``read_via`` is the address of a copy the writer read when the original could not be
+    opened (a press-wire copy, an archive capture): kept for reviewers, never shown to users.
+    """
 
     title: str
     url: str
+    names: Mapping[str, str] = field(default_factory=dict)
+    lang: str = "en"
+    read_via: str | None = None
+
+    def name(self, lang: str) -> str:
+        """The name users see in ``lang`` (the title when the data gives none)."""
+        return self.names.get(lang) or self.title
 
 
 @dataclass(frozen=True)
@@ -37,11 +51,13 @@ class LegalReview:
 
 @dataclass(frozen=True)
 class LocalizedText:
-    """The part of an entry written in one language: title, question phrasings, answer (≤ 900 characters)."""
+    """The part of an entry written in one language: title, question phrasings, answer (≤ 900 characters)
+    and ``gist``, what to do first in a sentence or two (shown first, and alone in inline results)."""
 
     title: str
     questions: tuple[str, ...]
     answer: str
+    gist: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +88,7 @@ class Entry:
     officer_statement: str | None = None
     officer_meaning: Mapping[str, str] = field(default_factory=dict)
     legal_review: LegalReview | None = None
+    scope: str = ""  # one sentence, for writers and reviewers: which questions this entry answers
 
     def text(self, lang: str) -> LocalizedText:
         """The entry in ``lang`` (every entry has every language of the knowledge base)."""
