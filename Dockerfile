@@ -7,13 +7,13 @@
 # model fitted on that knowledge base, so the bot starts in about a second) ------------------------------
 FROM python:3.12-slim-bookworm AS builder
 WORKDIR /src
-# Exactly what the wheel is built from; tests/test_deploy.py builds a wheel from these paths only.
-COPY pyproject.toml README.md LICENSE ./
+# Exactly what the wheel is built from; tests/e2e/test_deploy.py builds a wheel from these paths only.
+COPY pyproject.toml setup.py README.md LICENSE ./
 COPY bot/ bot/
 COPY knowledge/ knowledge/
 COPY locales/ locales/
 RUN pip install --no-cache-dir --disable-pip-version-check . \
-    && kyr-bot train --out /src/bot/model \
+    && kyr-bot train --out /src/bot/matching/model \
     && pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 # --- runtime --------------------------------------------------------------------------------------------

@@ -27,10 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests import botapi_double
-from tests.botapi_double import BotApiDouble
-
-ROOT = Path(__file__).resolve().parent.parent
+from testkit import botapi_double
+from testkit.botapi_double import BotApiDouble
+from testkit.paths import ROOT
 
 botapi_double._Handler.disable_nagle_algorithm = True  # see benchmarks/load.py
 

@@ -3,7 +3,7 @@
     python -m benchmarks.load            # 5,000 questions from 1,000 chats, burst of 300 (about 2 minutes)
     python -m benchmarks.load --quick    # 1,000 questions from 200 chats, burst of 100
 
-Three runs, each against a fresh BotApiDouble (tests/botapi_double.py) started in this process:
+Three runs, each against a fresh BotApiDouble (testkit/botapi_double.py) started in this process:
 
 1. ``python -m bot run`` with KYR_MAX_RATE=0 (no rate limiter): every question is pushed as fast as the
    double takes them; prints updates/second, reply latency p50/p99 (from push to the matching
@@ -45,17 +45,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import busy_group
-from bot.config import TELEGRAM_OVERALL_RATE
-from bot.conversation import Conversation, client_language
+from bot.channels.telegram import split_text
+from bot.core.conversation import Conversation, client_language
+from bot.core.preferences import MemoryStore
+from bot.core.replies import User
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.matcher import Matcher
-from bot.replies import User
-from bot.storage import MemoryStore
-from bot.telegram import split_text
-from tests import botapi_double
-from tests.botapi_double import BOT_USERNAME, BotApiDouble
-
-ROOT = Path(__file__).resolve().parent.parent
+from bot.matching.matcher import Matcher
+from bot.runtime.config import TELEGRAM_OVERALL_RATE
+from testkit import botapi_double
+from testkit.botapi_double import BOT_USERNAME, BotApiDouble
+from testkit.paths import ROOT
 
 # The double's request handler writes an answer's headers and body in two send() calls. With Nagle's
 # algorithm on, the body then waits for the client's delayed ACK (about 40 ms on Linux), so every Bot API
@@ -450,7 +449,7 @@ def run_bot_process(
 
 def answer_shape(kb: KnowledgeBase) -> tuple[str, dict]:
     """A typical kyr-bot answer (HTML) and its keyboard, for the answer-sized echo run."""
-    from bot.telegram.markup import keyboard
+    from bot.channels.telegram.markup import keyboard
 
     conversation = Conversation(kb, Matcher(kb, cache_dir=MODEL_CACHE), MemoryStore(), bot_username=BOT_USERNAME)
     reply = conversation.screens.answer(kb.entries["detainer-must-honor"], "en")

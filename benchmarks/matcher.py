@@ -26,9 +26,8 @@ import yaml
 from rapidfuzz import process
 
 from bot.knowledge import load_knowledge
-from bot.matcher import Matcher
-
-ROOT = Path(__file__).resolve().parent.parent
+from bot.matching.matcher import Matcher
+from testkit.paths import ROOT
 
 CACHE = ROOT / ".cache" / "ranker"  # fitted rankers, reused while the knowledge base is unchanged
 

@@ -24,11 +24,11 @@ import numpy as np
 import yaml
 from sklearn.linear_model import LogisticRegression
 
-from bot import features
+from benchmarks.focus import focused_text
 from bot.knowledge import load_knowledge
-from bot.matcher import Matcher
-
-ROOT = Path(__file__).resolve().parent.parent
+from bot.matching import decision as features
+from bot.matching.matcher import Matcher
+from testkit.paths import ROOT
 
 TUNING = {
     "dev": ROOT / "tests" / "data" / "dev_questions.yaml",
@@ -57,7 +57,7 @@ def rows(matcher: Matcher, path: Path, focus: bool = False) -> list[Row]:
     for item in yaml.safe_load(path.read_text(encoding="utf-8")):
         if item.get("route"):
             continue
-        reading = matcher.read(item["q"], focus=focus)
+        reading = matcher.read(focused_text(matcher, item["q"]) if focus else item["q"])
         alone = lexical.match(item["q"]).entry_id
         if reading is None:
             out.append((np.zeros(len(features.SIGNALS)), None, item["id"], item.get("kind", "?"), alone))

@@ -1,4 +1,5 @@
-"""The ``kyr-bot`` command line."""
+"""The ``kyr-bot`` command line: subcommands only. Each parses its arguments, asks the composition root
+(:mod:`bot.app`) for what it needs, and prints."""
 
 from __future__ import annotations
 
@@ -11,24 +12,26 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import exitcodes, version
-from .compose import render_entry, to_plain
-from .config import Config, ConfigError
-from .health import HEARTBEAT_MAX_AGE
-from .i18n import check_catalogs, use_locales_dir
-from .knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from bot import app, version
+from bot.core.flood import FloodGuard
+from bot.i18n import check_catalogs, use_locales_dir
+from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.knowledge.checks import ContentError
+from bot.matching.ranker import RankerUnavailable
+from bot.runtime import exitcodes
+from bot.runtime.config import Config, ConfigError
+from bot.runtime.health import HEARTBEAT_MAX_AGE
+from bot.screens.compose import render_entry, to_plain
+from bot.yamlfile import Problem
 
 
-def _load_or_exit(config: Config) -> KnowledgeBase:
+def _load_or_exit(config: Config, card: bool = False) -> KnowledgeBase:
+    """The checked content (:func:`bot.app.load_content`), or exit with status 2 after printing every
+    problem."""
     try:
-        return load_knowledge(config.knowledge_dir, operator=config.operator)
-    except KnowledgeError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(
-            f"kyr-bot: the knowledge base has {len(exc.problems)} problem(s); fix them first.",
-            file=sys.stderr,
-        )
+        return app.load_content(config, card=card)
+    except ContentError as exc:
+        app.report_problems(exc.problems, exc.what)
         raise SystemExit(exitcodes.BAD_CONFIG) from None
 
 
@@ -40,41 +43,35 @@ def _check_lang(kb: KnowledgeBase, lang: str | None) -> None:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """``kyr-bot ask``: print one answer as a person would read it."""
-    from .conversation import Conversation
-
     kb = _load_or_exit(args.config)
     _check_lang(kb, args.lang)
-    conv = Conversation.from_knowledge(kb, cache_dir=args.config.model_cache_dir)
-    reply = conv.ask(args.question, lang=args.lang)
+    reply = app.build_conversation(kb, args.config).ask(args.question, lang=args.lang)
     print(to_plain(reply.text))
     return 0
 
 
 def cmd_match(args: argparse.Namespace) -> int:
     """One output line per input line: what the conversation would do with each message."""
-    from .conversation import Conversation, Understood, clean_input
-
     kb = _load_or_exit(args.config)
-    conversation = Conversation.from_knowledge(kb, cache_dir=args.config.model_cache_dir)
+    conversation = app.build_conversation(kb, args.config)
     for line in sys.stdin:
         query = line.rstrip("\r\n")
-        clean = clean_input(query)
         # An empty line still gets its record: the bot would ask for words.
-        understood = conversation.understand(clean) if clean else Understood("fallback", kb.default_language, None)
+        decision = conversation.understand(query)
         if args.json:
-            print(json.dumps(understood.as_json(query), ensure_ascii=False), flush=True)
+            print(json.dumps(decision.as_json(query), ensure_ascii=False), flush=True)
         else:
-            result = understood.result
+            result = decision.match
             alts = ", ".join(f"{a.id} {a.score:.0f}" for a in result.alternatives) if result else ""
             score = f"{result.score:.0f}" if result else "0"
-            entry = understood.entry_id or "-"
-            print(f"{entry}\t{understood.route}\t{score}\t{understood.lang}\t{alts}\t{query}", flush=True)
+            entry = decision.entry_id or "-"
+            print(f"{entry}\t{decision.route}\t{score}\t{decision.lang}\t{alts}\t{query}", flush=True)
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """``kyr-bot check``: every problem as file:line (exit 1), warnings that never fail."""
-    problems = []
+    problems: list[Problem] = []
     kb = None
     try:
         kb = load_knowledge(args.config.knowledge_dir, operator=args.config.operator)
@@ -84,12 +81,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems.extend(check_catalogs(languages))
     warnings = list(kb.warnings) if kb else []
     if kb is not None:
-        from .card_data import card_problems
+        from bot.card.checks import card_problems
 
         values = {lang: kb.contacts.values_for(lang) for lang in kb.languages}
-        problems.extend(card_problems(kb.directory, kb.languages, values))
+        problems.extend(card_problems(kb.directory, kb.languages, values, officer=kb.officer_card))
         if not args.no_reading_level:
-            from .knowledge.readability import reading_level_warnings
+            from bot.knowledge.readability import reading_level_warnings
 
             warnings += reading_level_warnings(kb)
     for warning in warnings:
@@ -137,23 +134,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_card(args: argparse.Namespace) -> int:
     """``kyr-bot card``: write the rights card picture (PNG) for one language."""
-    from .card_data import CardError, load_card
-    from .card_render import CardFitError, render_card
+    from bot.card.render import render_card
 
-    kb = _load_or_exit(args.config)
+    kb = _load_or_exit(args.config, card=True)
     lang = args.lang or kb.default_language
     _check_lang(kb, lang)
-    try:
-        cards = load_card(kb.directory, kb.languages, {code: kb.contacts.values_for(code) for code in kb.languages})
-        card = render_card(cards.text(lang))
-    except CardError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"kyr-bot: the card has {len(exc.problems)} problem(s); fix them first.", file=sys.stderr)
-        return 2
-    except CardFitError as exc:
-        print(f"kyr-bot: {exc}", file=sys.stderr)
-        return 2
+    if kb.card is None:
+        print(f"kyr-bot: the knowledge base in {kb.directory} has no card.yaml", file=sys.stderr)
+        return exitcodes.BAD_CONFIG
+    card = render_card(kb.card.text(lang))
     output = Path(args.output or f"rights-card-{lang}.png")
     try:
         output.write_bytes(card.png)
@@ -166,45 +155,36 @@ def cmd_card(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """``kyr-bot chat``: the conversation in the terminal."""
-    from .console import run_console
+    from bot.channels.console import run_console
 
     kb = _load_or_exit(args.config)
     _check_lang(kb, args.lang)
-    return run_console(
-        kb, lang=args.lang, system_language=args.config.system_language, cache_dir=args.config.model_cache_dir
-    )
+    conversation = app.build_conversation(kb, args.config, flood=FloodGuard())
+    return run_console(conversation, lang=args.lang, system_language=args.config.system_language)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Fit the matcher's ranker and write it where the package ships it (or to --out)."""
-    from . import ranker as ranker_module
-    from .matcher import Matcher
-
     kb = _load_or_exit(args.config)
-    prepare = Matcher(kb, learned=False).prepare  # the ranker's input, exactly as the matcher makes it
-    out = Path(args.out) if args.out else ranker_module.PACKAGE_MODEL_DIR
     try:
-        ranker = ranker_module.fit_ranker(kb, prepare)
-    except ranker_module.RankerUnavailable as exc:
+        trained = app.train(kb, Path(args.out) if args.out else None)
+    except RankerUnavailable as exc:
         print(f"kyr-bot train: {exc}", file=sys.stderr)
         return 2
-    path = ranker_module.model_path(out, ranker.digest)
-    ranker.save(path)
-    ranker_module.drop_other_models(out, path)
-    print(f"kyr-bot train: wrote {path} ({len(ranker.classes)} entries, {ranker.coef.shape[1]} features)")
+    print(f"kyr-bot train: wrote {trained.path} ({trained.entries} entries, {trained.features} features)")
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """``kyr-bot run``: the Telegram bot (see :mod:`bot.telegram.runner`)."""
-    from .telegram import run_bot
+    """``kyr-bot run``: the Telegram bot (see :mod:`bot.channels.telegram.runner`)."""
+    from bot.channels.telegram import RunOptions, run_bot
 
-    return run_bot(args, args.config)
+    return run_bot(args.config, RunOptions(args.webhook_url, args.listen, args.port))
 
 
 def cmd_health(args: argparse.Namespace) -> int:
     """``kyr-bot health``: exit 0 while the running bot is alive, else 1 with one line."""
-    from .health import HEARTBEAT_NAME, check_heartbeat, check_url
+    from bot.runtime.health import HEARTBEAT_NAME, check_heartbeat, check_url
 
     if args.url:
         health = check_url(args.url)
@@ -219,7 +199,7 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 def cmd_reload(args: argparse.Namespace) -> int:
     """``kyr-bot reload``: SIGHUP to the running bot named in the pid file."""
-    from .health import PID_NAME, read_pid
+    from bot.runtime.health import PID_NAME, read_pid
 
     path = args.config.data_dir / PID_NAME
     pid = read_pid(path)
@@ -273,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("train", help="fit the matcher's ranker and ship it in the package (needs scikit-learn)")
-    p.add_argument("--out", help="write the model to this directory instead of the package's bot/model/")
+    p.add_argument("--out", help="write the model to this directory instead of the package's bot/matching/model/")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
@@ -306,8 +286,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kyr-bot: {exc}", file=sys.stderr)
         return exitcodes.BAD_CONFIG
     use_locales_dir(args.config.locales_dir)
-    from .ranker import RankerUnavailable
-
     try:
         return int(args.func(args) or 0)
     except RankerUnavailable as exc:

@@ -16,8 +16,8 @@ from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 
-from . import resources
-from .yamlfile import Problem
+from bot import resources
+from bot.yamlfile import Problem
 
 DOMAIN = "messages"
 

@@ -1,4 +1,4 @@
-"""Update builders for the Bot API double (tests/botapi_double.py) for what groups really send: forum
+"""Update builders for the Bot API double (testkit/botapi_double.py) for what groups really send: forum
 topics, anonymous admins and channels posting in a group, messages sent via the bot's inline mode,
 the bot being added to a group, and backlogs written while the bot was down."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .botapi_double import BotApiDouble, JSONDict
+from testkit.botapi_double import BotApiDouble, JSONDict
 
 GROUP_ANONYMOUS_BOT = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
 CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}

@@ -5,22 +5,21 @@ from __future__ import annotations
 
 import io
 import itertools
-from pathlib import Path
 
 import pytest
 import yaml
 from PIL import Image
 
-from bot.compose import to_plain
-from bot.conversation import Conversation
-from bot.flood import FloodGuard
-from bot.replies import Button, Reply, User
-from bot.storage import MemoryStore
-
-from .harness import knowledge, shared_matcher
+from bot.core.conversation import Conversation
+from bot.core.flood import FloodGuard
+from bot.core.preferences import MemoryStore
+from bot.core.replies import Button, Message, Reply, User
+from bot.screens.compose import to_plain
+from testkit.harness import knowledge, shared_matcher
+from testkit.paths import KNOWLEDGE
 
 KB = knowledge()
-SETTINGS = yaml.safe_load((Path(__file__).resolve().parent.parent / "knowledge" / "settings.yaml").read_text())
+SETTINGS = yaml.safe_load((KNOWLEDGE / "settings.yaml").read_text())
 LANGS = ("en", "es")
 OTHER = {"en": "es", "es": "en"}
 PHONE, EMAIL = KB.contacts.values["aclu_phone"], KB.contacts.values["aclu_email"]
@@ -72,6 +71,22 @@ class FakeClock:
 CLOCK = FakeClock()
 CONV = Conversation(KB, shared_matcher(), MemoryStore(), flood=FloodGuard(burst=8, window=10.0, clock=CLOCK))
 _ids = itertools.count(1)
+
+
+def send_text(conv: Conversation, user: User, text: str, caption: bool = False) -> Reply | None:
+    """A typed question, as a channel hands it to the core; None when flood protection said nothing."""
+    reply = conv.handle(user, Message(text, caption=caption))
+    return reply if reply.text or reply.photo is not None else None
+
+
+def send_command(conv: Conversation, user: User, name: str, arg: str = "", caption: bool = False) -> Reply:
+    """A typed command (``name`` without the slash), resolved by the core as a channel has it resolved."""
+    return conv.handle(user, Message(command=conv.command(name, arg), caption=caption))
+
+
+def send_media(conv: Conversation, user: User) -> Reply:
+    """A picture, sticker or voice note with no words."""
+    return conv.handle(user, Message(media_only=True))
 
 
 def bug(reason: str, *values):

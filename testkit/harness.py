@@ -6,15 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.config import Config
-from bot.conversation import Conversation
-from bot.flood import FloodGuard
+from bot.channels.telegram import ALLOWED_UPDATES, build_application
+from bot.core.conversation import Conversation
+from bot.core.flood import FloodGuard
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.matcher import Matcher
-from bot.storage import SqliteStore
-from bot.telegram import ALLOWED_UPDATES, build_application
-
-from .botapi_double import BotApiDouble, Call, html_to_plain
+from bot.matching.matcher import Matcher
+from bot.runtime.config import Config
+from bot.runtime.storage import SqliteStore
+from testkit.botapi_double import BotApiDouble, Call, html_to_plain
 
 _KB: KnowledgeBase | None = None
 _MATCHER: Matcher | None = None
@@ -59,7 +58,8 @@ class BotHarness:
     async def __aenter__(self) -> BotHarness:
         self.store = SqliteStore(self.settings.data_dir)
         conversation = Conversation(knowledge(), shared_matcher(), self.store, flood=self.flood)
-        self.app = build_application(self.settings, conversation, **self.app_options)
+        self.telegram = build_application(self.settings, conversation, files=self.store, **self.app_options)
+        self.app = self.telegram.app
         await self.app.initialize()
         if self.app.post_init:
             await self.app.post_init(self.app)

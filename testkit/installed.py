@@ -1,6 +1,6 @@
 """Build kyr-bot's wheel and install it into a fresh virtual environment: fast, and without network.
 
-Used by tests/test_install.py and tests/test_deploy.py. The trick that keeps it to a few seconds:
+Used by tests/e2e/test_install.py and tests/e2e/test_deploy.py. The trick that keeps it to a few seconds:
 
 - The wheel is built from a copy of the working tree (so a stale ``build/`` folder cannot leak into it)
   with ``pip wheel --no-build-isolation --no-deps --no-index``: this environment's setuptools (the test
@@ -30,7 +30,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from testkit.paths import ROOT
+
 # Not copied into the build tree: virtual environments, VCS data, build output and caches.
 _NOT_SOURCE = shutil.ignore_patterns(
     ".git", ".venv*", "venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "*.pyc"

@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import KnowledgeBase
-from bot.matcher import Matcher
-from bot.ranker import Ranker, model_path
-
-from .botapi_double import BotApiDouble
-from .harness import BotHarness, knowledge, shared_matcher
+from bot.matching.matcher import Matcher
+from bot.matching.ranker import Ranker, model_path
+from testkit.botapi_double import BotApiDouble
+from testkit.harness import BotHarness, knowledge, shared_matcher
 
 
 @pytest.fixture

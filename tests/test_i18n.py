@@ -1,14 +1,12 @@
 """Every UI string in the code is in the template and translated; dates follow the reader's language."""
 
 import datetime as dt
-from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.i18n import check_catalogs, format_day, translator
-
-ROOT = Path(__file__).resolve().parent.parent
+from testkit.paths import ROOT
 
 
 def test_template_holds_every_string_the_code_uses():

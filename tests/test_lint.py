@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from testkit.paths import ROOT
 
 
 def test_ruff_clean():

@@ -1,4 +1,4 @@
-"""The fonts shipped for the rights card (DejaVu Sans, see ``bot/fonts/LICENSE-DejaVu.txt``) and glyph coverage.
+"""The fonts shipped for the rights card (DejaVu Sans, see ``bot/card/fonts/LICENSE-DejaVu.txt``) and glyph coverage.
 
 Pillow's default bitmap font has no á, ñ, ¿ or ¡ and slim containers have no system fonts, so the card is
 always drawn with the two font files shipped inside the package.
@@ -31,7 +31,7 @@ class CardFonts:
 
     @classmethod
     def shipped(cls) -> CardFonts:
-        """The DejaVu Sans files inside the package (``bot/fonts/``)."""
+        """The DejaVu Sans files inside the package (``bot/card/fonts/``)."""
         return cls(FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf")
 
     def paths(self) -> tuple[Path, ...]:

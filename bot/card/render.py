@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from PIL import Image, ImageDraw
 from PIL.ImageFont import FreeTypeFont
 
-from .card_data import CardSet, CardText
-from .card_fonts import CardFonts, font
+from bot.card.fonts import CardFonts, font
+from bot.knowledge.card_file import CardSet, CardText
 
 RENDER_VERSION = 1  # change it when the drawing changes, so every content hash (and Telegram file_id) renews
 WIDTH, HEIGHT = 1080, 1920  # pixels

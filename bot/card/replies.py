@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .i18n import translator
-from .keyboards import Keyboards
-from .knowledge import KnowledgeBase
-from .replies import InlineAnswer, Photo, Reply
+from bot.core.replies import InlineAnswer, Photo, Reply
+from bot.i18n import translator
+from bot.knowledge import KnowledgeBase
+from bot.screens.keyboards import Keyboards
 
 if TYPE_CHECKING:
-    from .card_data import CardSet
-    from .card_render import CardRenderer
+    from bot.card.render import CardRenderer
+    from bot.knowledge.card_file import CardSet
 
 
 class CardReplies:
@@ -35,7 +35,7 @@ class CardReplies:
 
     def _card_renderer(self, cards: CardSet) -> CardRenderer:
         if self._renderer is None:
-            from .card_render import CardRenderer  # Pillow drawing: only once someone asks for the card
+            from bot.card.render import CardRenderer  # Pillow drawing: only once someone asks for the card
 
             self._renderer = CardRenderer(cards)
         return self._renderer

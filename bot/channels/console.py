@@ -1,41 +1,54 @@
-"""``kyr-bot chat``: the same conversation in a terminal. Buttons become numbered choices."""
+"""``kyr-bot chat``: the conversation in a terminal, a channel beside Telegram. Buttons become numbered
+choices; pictures are saved to files. It follows the same flood rules as Telegram: past a burst, one
+'slow down' note, and the newest message of the burst is answered once the sender is quiet (or the input
+ends)."""
 
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from .compose import to_plain
-from .conversation import Conversation
-from .i18n import translator
-from .knowledge import KnowledgeBase
-from .replies import Button, Reply, User
-from .storage import MemoryStore
+from bot.core.conversation import Conversation
+from bot.core.replies import Button, Hold, Message, Reply, User
+from bot.i18n import translator
+from bot.screens.compose import to_plain
 
 CONSOLE_USER_ID = 0
 QUIT_WORDS = {"/quit", "/exit", "quit", "exit", "/salir", "salir"}
 
 
 class ConsoleChat:
-    """The terminal chat: replies printed as plain text, buttons as numbered choices."""
+    """The terminal chat: replies printed as plain text, buttons as numbered choices. ``clock`` gives
+    seconds (monotonic), for held messages."""
 
     def __init__(
-        self, conversation: Conversation, out: TextIO, lang: str | None = None, system_language: str | None = None
+        self,
+        conversation: Conversation,
+        out: TextIO,
+        lang: str | None = None,
+        system_language: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.conversation = conversation
         self.out = out
-        self.user = User(CONSOLE_USER_ID, lang or system_language)
+        self.clock = clock
+        self.user = User(CONSOLE_USER_ID, lang or system_language, chat_id=CONSOLE_USER_ID)
         if lang:
             conversation.store.set_language(CONSOLE_USER_ID, lang)
         self.buttons: list[Button] = []
         self.photo_dir = Path.cwd()
         self.lang = conversation.language(self.user)
+        self._held: tuple[Hold, float] | None = None  # a message held back, and when it was held
 
     def show(self, reply: Reply | None) -> None:
-        """Print a reply (text, picture saved to a file, numbered buttons)."""
+        """Print a reply (text, picture saved to a file, numbered buttons); remember a held message."""
         if reply is None:
             return
+        if reply.hold is not None:
+            self._held = (reply.hold, self.clock())
         if reply.notice:
             self.out.write(f"({reply.notice})\n")
         if reply.photo is not None:
@@ -50,6 +63,15 @@ class ConsoleChat:
             self.out.write(f"  [{number}] {button.label}\n")
         self.out.write("\n")
         self.out.flush()
+
+    def release_held(self, quiet: bool = False) -> None:
+        """Answer a held message once its hold has passed (``quiet``: the input ended, so now)."""
+        if self._held is None:
+            return
+        hold, since = self._held
+        if quiet or self.clock() - since >= hold.seconds:
+            self._held = None
+            self.show(self.conversation.release(hold))
 
     def save_photo(self, reply: Reply) -> None:
         """Write the picture to ``photo_dir`` and say where (the terminal cannot show it)."""
@@ -87,14 +109,16 @@ class ConsoleChat:
         text = line.strip()
         if text.isdigit() and 1 <= int(text) <= len(self.buttons):
             return self.press(self.buttons[int(text) - 1])
+        user = self.user
         if text.startswith("/") and len(text) > 1:
-            command, _, arg = text[1:].partition(" ")
-            return self.conversation.handle_command(self.user, command.split("@")[0], arg)
-        return self.conversation.handle_text(self.user, line)
+            name, _, arg = text[1:].partition(" ")
+            command = self.conversation.command(name.split("@")[0], arg.strip())
+            return self.conversation.handle(user, Message(command=command))
+        return self.conversation.handle(user, Message(line))
 
     def run(self, lines: TextIO, interactive: bool) -> int:
         """Read lines until end of input or a quit word; returns 0."""
-        self.show(self.conversation.handle_command(self.user, "start"))
+        self.show(self.conversation.handle(self.user, Message(command=self.conversation.command("start"))))
         if interactive:
             _ = translator(self.lang).gettext
             self.out.write(_("(Type a question, or a number to press a button. Type quit to leave.)") + "\n")
@@ -103,6 +127,7 @@ class ConsoleChat:
                 self.out.write("> ")
                 self.out.flush()
             line = lines.readline()
+            self.release_held(quiet=not line)
             if not line:
                 break
             if not line.strip():
@@ -114,16 +139,13 @@ class ConsoleChat:
 
 
 def run_console(
-    kb: KnowledgeBase,
+    conversation: Conversation,
     lang: str | None = None,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     system_language: str | None = None,
-    cache_dir: Path | None = None,
 ) -> int:
-    """Chat in the terminal until end of input or a quit word; returns the exit status (0). ``cache_dir``:
-    where the matcher may cache its fitted ranker."""
-    conversation = Conversation.from_knowledge(kb, MemoryStore(), cache_dir=cache_dir)
+    """Chat in the terminal until end of input or a quit word; returns the exit status (0)."""
     chat = ConsoleChat(conversation, stdout or sys.stdout, lang, system_language)
     stdin = stdin or sys.stdin
     return chat.run(stdin, interactive=stdin.isatty())

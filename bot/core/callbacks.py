@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-MAX_CALLBACK_BYTES = 64
-MAX_START_PAYLOAD_CHARS = 64
+from bot.core.limits import CALLBACK_DATA_BYTES as MAX_CALLBACK_BYTES
+from bot.core.limits import START_PAYLOAD_CHARS as MAX_START_PAYLOAD_CHARS
 
 ANSWER = "a"  # an answer, as a new message
 ANSWER_SWITCH = "x"  # the same answer in another language, edited in place

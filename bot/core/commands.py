@@ -3,8 +3,8 @@ and the command menu Telegram shows."""
 
 from __future__ import annotations
 
-from .i18n import translator
-from .knowledge import KnowledgeBase
+from bot.i18n import translator
+from bot.knowledge import KnowledgeBase
 
 
 class CommandBook:

@@ -1,31 +1,38 @@
-"""The conversation core: text in, reply (text and buttons) out. Both the Telegram bot and the console
-chat call this; nothing here knows about Telegram. :class:`Conversation` only routes: the screens are
-in :mod:`.screens`, button and link formats in :mod:`.callbacks`, flood protection in :mod:`.flood`."""
+"""The conversation core: a message in, a reply out. Every channel (the terminal chat, Telegram) talks to
+the core through :class:`Conversation`'s public methods and nothing else:
+
+- :meth:`Conversation.handle` a :class:`~bot.core.replies.Message` from a :class:`~bot.core.replies.User`,
+  :meth:`Conversation.release` a message flood protection held back, :meth:`Conversation.handle_callback`
+  a pressed button, :meth:`Conversation.inline_answers` an inline query, :meth:`Conversation.group_intro`;
+- the few queries a channel needs: :meth:`Conversation.command` (a typed command, resolved once),
+  :meth:`Conversation.command_menu`, :meth:`Conversation.descriptions`, :attr:`Conversation.languages`,
+  :meth:`Conversation.set_identity` (the bot's name, once the channel knows it).
+
+The decision about a message is made in :mod:`bot.matching.decision`; the replies are drawn by
+:mod:`bot.screens`; button and link formats are in :mod:`.callbacks`; flood protection in :mod:`.flood`.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections import OrderedDict
-from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any
+from dataclasses import replace
 
-from . import callbacks as cb
-from .commands import CommandBook
-from .flood import FloodGuard
-from .inline import InlineSearch
-from .knowledge import KnowledgeBase
-from .matcher import Matcher, MatchResult
-from .replies import InlineAnswer, Reply, User
-from .routing import route
-from .screens import Screens
-from .storage import MemoryStore, PreferenceStore
-from .views import AnswerViews
+from bot.core import callbacks as cb
+from bot.core.commands import CommandBook
+from bot.core.flood import FloodGuard, HoldBack
+from bot.core.inline import InlineSearch
+from bot.core.limits import INLINE_QUERY_CHARS
+from bot.core.preferences import MemoryStore, PreferenceStore
+from bot.core.replies import Command, Hold, InlineAnswer, Message, Reply, User
+from bot.knowledge import KnowledgeBase
+from bot.matching.decision import Decision, decide
+from bot.matching.matcher import Matcher
+from bot.screens.screens import Screens
+from bot.screens.views import AnswerViews
 
-MAX_INLINE_QUERY_CHARS = 256  # Bot API: an inline query is at most 256 characters
 LAST_ANSWERS_KEPT = 10_000  # users whose last answer is remembered (memory only) to re-show it in another language
-ROUTES = ("answer", "did_you_mean", "fallback", "emergency", "language", "smalltalk")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -47,67 +54,63 @@ def clean_input(text: str | None) -> str:
     return _CONTROL.sub(" ", text).strip()
 
 
-@dataclass(frozen=True)
-class Understood:
-    """What the conversation makes of a message: ``route`` (one of ROUTES), the reply language, the
-    match (None for a language request) and the entry it would show (an answer or an emergency screen)."""
-
-    route: str
-    lang: str
-    result: MatchResult | None
-    entry_id: str | None = None
-
-    def as_json(self, query: str) -> dict[str, Any]:
-        """``kyr-bot match --json``'s record: the match's fields plus ``route`` and ``unsupported``."""
-        if self.result is None:
-            record: dict[str, Any] = {"query": query, "lang": self.lang, "id": None, "score": 0.0, "alternatives": []}
-        else:
-            record = self.result.as_json()
-        record["id"] = self.entry_id
-        record["unsupported"] = self.result.unsupported_id if self.result else None
-        record["route"] = self.route
-        return record
-
-
 class Conversation:
-    """Routes messages, commands, button presses and inline queries to the right reply."""
+    """Routes messages, commands, button presses and inline queries to the right reply (see the module)."""
 
     def __init__(
         self,
         kb: KnowledgeBase,
         matcher: Matcher,
-        store: PreferenceStore,
-        bot_username: str | None = None,
+        store: PreferenceStore | None = None,
         flood: FloodGuard | None = None,
     ) -> None:
         self.kb = kb
         self.matcher = matcher
-        self.store = store
+        self.store: PreferenceStore = store or MemoryStore()
         self.flood = flood
+        self.holds = HoldBack()
         self.commands = CommandBook(kb)
         self.views = AnswerViews(kb)
         self.screens = Screens(kb, self.views, self.commands)
-        self.bot_username = bot_username
-        self._last_answer: OrderedDict[int, str] = OrderedDict()
         self.reads_group_messages = False  # Telegram delivers every group message (privacy mode off)
         self.inline = InlineSearch(kb, matcher, self.views, self.screens)
+        self._last_answer: OrderedDict[int, str] = OrderedDict()
 
-    @classmethod
-    def from_knowledge(
-        cls, kb: KnowledgeBase, store: PreferenceStore | None = None, cache_dir: Path | None = None, **kw: Any
-    ) -> Conversation:
-        """A conversation with a fresh matcher and (by default) memory-only preferences. ``cache_dir`` is
-        where the matcher may cache its fitted ranker (see :func:`bot.ranker.load_ranker`)."""
-        return cls(kb, Matcher(kb, cache_dir=cache_dir), store or MemoryStore(), **kw)
+    # ------------------------------------------------------------------ what a channel asks
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the bot speaks, the default first."""
+        return self.kb.languages
+
+    @property
+    def default_language(self) -> str:
+        """The language used when nothing says which."""
+        return self.kb.default_language
 
     @property
     def bot_username(self) -> str | None:
-        """The bot's @username (without @), known once Telegram has told it; used in links."""
+        """The bot's @username (without @), once the channel has told it: used in links."""
         return self.views.bot_username
 
-    @bot_username.setter
-    def bot_username(self, value: str | None) -> None:
-        self.views.bot_username = value
+    def set_identity(self, username: str | None, reads_group_messages: bool = False) -> None:
+        """What the channel learned about the bot: its username (for links) and whether it receives every
+        group message (privacy mode off, or an admin), which changes how /help says to ask in a group."""
+        self.views.bot_username = username
+        self.reads_group_messages = reads_group_messages
+
+    def command(self, name: str, arg: str = "") -> Command:
+        """A typed command (``name`` without the slash or @bot), resolved once: ``action`` is None when the
+        bot has no such command."""
+        action, hint = self.commands.resolve(name)
+        return Command(name.lower(), arg, action, hint)
+
+    def command_menu(self, lang: str) -> list[tuple[str, str]]:
+        """(command, description) pairs for the channel's command menu in ``lang``."""
+        return self.commands.menu(lang)
+
+    def descriptions(self, lang: str) -> tuple[str, str]:
+        """(long, short) description of the bot in ``lang``, for a channel's profile (plain text)."""
+        return self.screens.descriptions(lang)
 
     # ------------------------------------------------------------------ language
     def saved_language(self, user: User) -> str | None:
@@ -126,59 +129,63 @@ class Conversation:
             or self.kb.default_language
         )
 
-    # ------------------------------------------------------------------ entry points
-    def flood_gate(self, user: User) -> Reply | None:
-        """None when the user may be answered; else the 'slow down' note, or an empty Reply (say nothing).
-        Every message counts: text, commands and photos alike."""
-        if self.flood is None or user.flood_exempt:
-            return None
-        gate = self.flood.check(user.id, user.sent_at)
-        if gate == "ok":
-            return None
-        lang = self.language(user)
-        return Reply("", lang) if gate == "drop" else self.screens.slow_down(lang)
+    # ------------------------------------------------------------------ messages
+    def handle(self, user: User, message: Message) -> Reply:
+        """The reply to a message. Flood protection first (every message counts: text, commands and
+        pictures alike): past the burst the user gets one 'slow down' note, then nothing; the newest message
+        of a burst is held (the reply carries a :class:`Hold`: call :meth:`release` after ``hold.seconds``).
+        An empty reply with no hold means: say nothing."""
+        if self.flood is not None and not user.flood_exempt:
+            gate = self.flood.check(user.id, user.sent_at)
+            if gate == "warn":
+                return self.screens.slow_down(self.language(user))
+            if gate == "drop":
+                return Reply("", self.language(user), hold=self.holds.hold(user, message))
+            self.holds.answered(user)  # a newer message is answered: any held one is superseded
+        return self._answer(user, message)
 
-    def understand(self, text: str, usual: str | None = None) -> Understood:
-        """Route a cleaned, non-empty message: a cry for help or agents here now (emergency), a request
-        for a language, small talk, or a question for the matcher (answer, did you mean, fallback).
-        ``usual`` is the user's language, used when the text's own language is unclear."""
-        routed = route(text, self.kb.routing)
-        if routed is not None and routed.kind == "language" and routed.lang:
-            return Understood("language", routed.lang, None)
-        result = self.matcher.match(text, lang_hint=usual)
-        lang = result.reply_language(usual or self.kb.default_language)
-        if routed is not None and routed.kind == "emergency":
-            return Understood(
-                "emergency", lang, result, result.entry_id if result.entry_id in self.kb.emergency else None
-            )
-        entry = self.kb.entry(result.entry_id) if result.entry_id else None
-        if routed is not None and routed.kind == "smalltalk":
-            # Only small-talk words ("por favor responda"): small talk, whatever a weak match says.
-            chosen = entry.id if entry is not None and entry.kind == "smalltalk" else self.kb.routing.smalltalk_entry
-            return Understood("smalltalk", lang, result, chosen)
-        if entry is not None:
-            return Understood("smalltalk" if entry.kind == "smalltalk" else "answer", lang, result, entry.id)
-        if result.alternatives and not result.unsupported_id:
-            return Understood("did_you_mean", lang, result)
-        return Understood("fallback", lang, result)
+    def release(self, hold: Hold) -> Reply | None:
+        """The reply to a message that was held back, once its sender has been quiet for ``hold.seconds``;
+        None when a newer message from the same sender came meanwhile."""
+        taken = self.holds.take(hold)
+        if taken is None:
+            return None
+        user, message = taken
+        return self._answer(replace(user, flood_exempt=True), message)
 
-    def reply_to(self, user: User, understood: Understood) -> Reply:
-        """The reply for an understood message; remembers the last answer shown (memory only)."""
-        lang, entry = understood.lang, self.kb.entry(understood.entry_id or "")
-        if understood.route == "language":
+    def _answer(self, user: User, message: Message) -> Reply:
+        if message.command is not None:
+            reply = self._command(user, message.command)
+            return self.screens.with_caption_note(reply) if message.caption and reply.text else reply
+        if message.media_only:
+            return self.screens.not_text(self.language(user))
+        clean = clean_input(message.text)
+        usual = self.language(user)
+        if not clean:
+            reply = self.screens.fallback(usual, empty=True)
+        else:
+            reply = self.reply_to(user, decide(self.matcher, clean, usual))
+        return self.screens.with_caption_note(reply) if message.caption else reply
+
+    def understand(self, text: str, usual: str | None = None) -> Decision:
+        """The decision for a message (see :func:`bot.matching.decision.decide`); an empty one falls back."""
+        clean = clean_input(text)
+        if not clean:
+            return Decision("fallback", usual if usual in self.kb.languages else self.kb.default_language)
+        return decide(self.matcher, clean, usual)
+
+    def reply_to(self, user: User, decision: Decision) -> Reply:
+        """The reply for a decision; remembers the last answer shown (memory only)."""
+        lang = decision.lang
+        if decision.route == "language":
             if user.id is not None:
                 self.store.set_language(user.id, lang)
             last = self.kb.entry(self._last_answer.get(user.id, "")) if user.id is not None else None
             if last is not None:
                 return replace(self.screens.answer(last, lang), language_changed=True)
             return self.screens.language_set(lang, edit=False)
-        if understood.route == "emergency":
-            reply = self.screens.emergency_screen(entry, lang) if entry else self.screens.emergency_menu(lang)
-        elif entry is not None:
-            reply = self.screens.answer(entry, lang)
-        else:
-            assert understood.result is not None
-            reply = self.screens.for_match(understood.result, lang)
+        reply = self.screens.for_decision(decision)
+        entry = self.kb.entry(decision.entry_id or "")
         if entry is not None and entry.kind == "answer":
             self._remember(user, entry.id)
         return reply
@@ -191,47 +198,25 @@ class Conversation:
         while len(self._last_answer) > LAST_ANSWERS_KEPT:
             self._last_answer.popitem(last=False)
 
-    def handle_text(self, user: User, text: str, caption: bool = False) -> Reply | None:
-        """Reply to a typed message; None when the user is flooding and was already told to slow down.
-        ``caption``: the words came with a picture or file, which the reply says the bot cannot read."""
-        gated = self.flood_gate(user)
-        if gated is not None:
-            return gated if gated.text else None
-        clean = clean_input(text)
-        usual = self.language(user)
-        if not clean:
-            reply = self.screens.fallback(usual, empty=True)
-        else:
-            reply = self.reply_to(user, self.understand(clean, usual))
-        return self.screens.with_caption_note(reply) if caption else reply
-
     def ask(self, text: str, lang: str | None = None) -> Reply:
         """One question, one answer (the ``kyr-bot ask`` command), in ``lang`` if given."""
         clean = clean_input(text)
         if not clean:
             return self.screens.fallback(lang if lang in self.kb.languages else self.kb.default_language, empty=True)
-        understood = self.understand(clean, lang)
+        decision = decide(self.matcher, clean, lang)
         if lang in self.kb.languages:
-            understood = replace(understood, lang=lang)
-        elif understood.result is not None and not understood.result.lang_confident:
-            understood = replace(understood, lang=self.kb.default_language)
-        return self.reply_to(User(None), understood)
+            decision = replace(decision, lang=lang)
+        elif decision.match is not None and not decision.match.lang_confident:
+            decision = replace(decision, lang=self.kb.default_language)
+        return self.reply_to(User(None), decision)
 
-    def handle_command(self, user: User, command: str, arg: str = "", caption: bool = False) -> Reply:
-        """The reply to a command (empty text: the user is flooding and was told to slow down).
-        ``caption``: the command was a picture's or file's caption (the reply says so)."""
-        gated = self.flood_gate(user)
-        if gated is not None:
-            return gated
-        reply = self._command(user, command, arg)
-        return self.screens.with_caption_note(reply) if caption and reply.text else reply
-
-    def _command(self, user: User, command: str, arg: str) -> Reply:
-        action, hint = self.commands.resolve(command)
-        lang = self.language(user, hint)
+    # ------------------------------------------------------------------ commands
+    def _command(self, user: User, command: Command) -> Reply:
+        lang = self.language(user, command.hint)
         screens = self.screens
+        action = command.action
         if action == "start":
-            return self.start(user, arg)
+            return self.start(user, command.arg)
         if action == "help":
             return screens.help(lang, group=user.in_group, mentions=self.reads_group_messages)
         if action == "topics":
@@ -249,6 +234,25 @@ class Conversation:
             return screens.answer(entry, lang)
         return screens.unknown_command(lang)
 
+    def start(self, user: User, payload: str) -> Reply:
+        """/start, with or without a deep-link payload."""
+        opened = cb.parse_start_payload(payload)
+        if opened is not None:
+            entry = self.kb.entry(opened[0])
+            if entry is not None and entry.answerable and opened[1] in self.kb.languages:
+                return self.screens.answer(entry, opened[1])
+        # Only a link shaped like ours whose answer is gone gets the note; any other payload (an
+        # outreach flyer's tracking code) is a plain first visit.
+        return self.screens.welcome(self.language(user), unknown_link=opened is not None)
+
+    def delete(self, user: User, lang: str) -> Reply:
+        """Forget everything stored about the user (their language choice and last answer)."""
+        removed = self.store.delete(user.id) if user.id is not None else False
+        if user.id is not None:
+            self._last_answer.pop(user.id, None)
+        return self.screens.deleted(lang, removed)
+
+    # ------------------------------------------------------------------ buttons, inline, groups
     def handle_callback(self, user: User, data: str | None) -> Reply:
         """A pressed button. Old or forged data gets a short notice, never an error."""
         press = cb.parse(data)
@@ -280,31 +284,6 @@ class Conversation:
             return self.screens.card(lang)
         return self.screens.stale(lang)
 
-    def delete(self, user: User, lang: str) -> Reply:
-        """Forget everything stored about the user (their language choice and last answer)."""
-        removed = self.store.delete(user.id) if user.id is not None else False
-        if user.id is not None:
-            self._last_answer.pop(user.id, None)
-        return self.screens.deleted(lang, removed)
-
-    def handle_non_text(self, user: User) -> Reply:
-        """A message with no words (photo, sticker, voice)."""
-        gated = self.flood_gate(user)
-        if gated is not None:
-            return gated
-        return self.screens.not_text(self.language(user))
-
-    def start(self, user: User, payload: str) -> Reply:
-        """/start, with or without a deep-link payload."""
-        opened = cb.parse_start_payload(payload)
-        if opened is not None:
-            entry = self.kb.entry(opened[0])
-            if entry is not None and entry.answerable and opened[1] in self.kb.languages:
-                return self.screens.answer(entry, opened[1])
-        # Only a link shaped like ours whose answer is gone gets the note; any other payload (an
-        # outreach flyer's tracking code) is a plain first visit.
-        return self.screens.welcome(self.language(user), unknown_link=opened is not None)
-
     def group_intro(self, user: User, admin: bool = False) -> Reply:
         """What the bot says when it is added to a group (``admin``: as an administrator, so it reads
         every message there)."""
@@ -313,4 +292,4 @@ class Conversation:
     def inline_answers(self, user: User, query: str) -> list[InlineAnswer]:
         """Choices for inline mode (:class:`InlineSearch`): the best answers for the query, or the card and
         the main topics for an empty one, in the query's language (else the user's)."""
-        return self.inline.answers(clean_input(query)[:MAX_INLINE_QUERY_CHARS], self.language(user))
+        return self.inline.answers(clean_input(query)[:INLINE_QUERY_CHARS], self.language(user))

@@ -1,10 +1,15 @@
-"""Per-user flood protection, kept in memory only."""
+"""Per-user flood protection, kept in memory only: :class:`FloodGuard` says when a sender is flooding,
+:class:`HoldBack` keeps the newest message of a dropped burst so it is answered once the sender is quiet.
+Both channels (the terminal chat and Telegram) follow the same rules."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from bot.core.replies import Hold, Message, User
 
 FORGET_EVERY = 200  # bookkeeping about users who went quiet is pruned this often (messages)
 
@@ -53,3 +58,39 @@ class FloodGuard:
         for uid in [u for u, ts in self._recent.items() if not ts or now - max(ts) >= self.window]:
             self._recent.pop(uid, None)
             self._warned.discard(uid)
+
+
+HOLD_SECONDS = 1.5  # the newest message of a dropped burst is answered once its sender is quiet this long
+
+
+class HoldBack:
+    """The newest message of each sender's dropped burst, kept in memory until it is answered or a newer
+    message from the same sender (in the same chat) supersedes it. Never written anywhere; at most one
+    message per (chat, sender), and a channel releases each within :data:`HOLD_SECONDS`."""
+
+    def __init__(self, seconds: float = HOLD_SECONDS) -> None:
+        self.seconds = seconds
+        self._held: dict[tuple[int | None, int | None], tuple[int, User, Message]] = {}
+        self._tickets = itertools.count(1)
+
+    def hold(self, user: User, message: Message) -> Hold:
+        """Hold ``message`` (replacing any older held one of the same sender); the Hold to release it by."""
+        key = (user.chat_id, user.id)
+        ticket = next(self._tickets)
+        self._held[key] = (ticket, user, message)
+        return Hold(key, ticket, self.seconds)
+
+    def answered(self, user: User) -> None:
+        """A newer message of this sender is being answered: the held one is superseded."""
+        self._held.pop((user.chat_id, user.id), None)
+
+    def take(self, hold: Hold) -> tuple[User, Message] | None:
+        """The held message, if ``hold`` is still the newest of its sender (then it is no longer held)."""
+        held = self._held.get(hold.key)
+        if held is None or held[0] != hold.ticket:
+            return None
+        del self._held[hold.key]
+        return held[1], held[2]
+
+    def __len__(self) -> int:
+        return len(self._held)

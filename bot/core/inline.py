@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from . import callbacks as cb
-from .knowledge import KnowledgeBase
-from .matcher import Matcher
-from .replies import InlineAnswer
-from .routing import names_the_card
-from .screens import Screens
-from .views import AnswerViews
-
-MAX_INLINE_RESULTS = 50  # Bot API: answerInlineQuery takes at most 50 results
+from bot.core import callbacks as cb
+from bot.core.limits import INLINE_RESULTS
+from bot.core.replies import InlineAnswer
+from bot.knowledge import KnowledgeBase
+from bot.matching.matcher import Matcher
+from bot.matching.routing import names_the_card
+from bot.screens.screens import Screens
+from bot.screens.views import AnswerViews
 
 
 class InlineSearch:
@@ -59,6 +58,6 @@ class InlineSearch:
                     buttons=self.screens.keys.link_row(entry, lang),
                 )
             )
-            if len(out) >= MAX_INLINE_RESULTS:
+            if len(out) >= INLINE_RESULTS:
                 break
         return out

@@ -1,4 +1,6 @@
-"""What the conversation core hands to a front end: text plus buttons, nothing Telegram-specific."""
+"""What crosses the seam between the core and a channel, both ways: a :class:`Message` from a
+:class:`User` in, a :class:`Reply` (text in Telegram's HTML subset, buttons, maybe a picture) out.
+Nothing here is channel-specific."""
 
 from __future__ import annotations
 
@@ -27,6 +29,17 @@ class Photo:
 
 
 @dataclass(frozen=True)
+class Hold:
+    """A message flood protection held back: the newest of a burst. A channel calls
+    ``Conversation.release(hold)`` once ``seconds`` have passed; it gets the reply then, or None when a
+    newer message from the same sender came meanwhile (that one is answered instead)."""
+
+    key: tuple[int | None, int | None]  # (chat, sender)
+    ticket: int
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Reply:
     """A message for the user, in Telegram's HTML subset."""
 
@@ -38,6 +51,7 @@ class Reply:
     language_changed: bool = False  # the user's saved language changed (front ends update menus)
     forget_user: bool = False  # everything about the user was deleted (front ends drop per-chat menus)
     photo: Photo | None = None  # a picture sent instead of text (the rights card); ``text`` is then empty
+    hold: Hold | None = None  # held back by flood protection: ask the core again after ``hold.seconds``
 
     def all_buttons(self) -> list[Button]:
         """Every button, row by row."""
@@ -66,3 +80,33 @@ class User:
     sent_at: float | None = None  # when the message was sent (Unix seconds); None: now
     in_group: bool = False  # the message came from a group (help says how to ask there)
     flood_exempt: bool = False  # the newest message of a burst the flood guard held back: answer it
+    chat_id: int | None = None  # where the message was sent (a channel's own chat id), for held messages
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command as typed, resolved by ``Conversation.command``: ``name`` (lowercase, no slash), ``arg``
+    (the text after it), ``action`` (what it does; None when the bot has no such command) and ``hint``
+    (the language its name implies, e.g. ``es`` for /temas)."""
+
+    name: str
+    arg: str = ""
+    action: str | None = None
+    hint: str | None = None
+
+    @property
+    def known(self) -> bool:
+        """True when this bot has the command."""
+        return self.action is not None
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a person sent: a ``command``, else ``text`` (a question; empty for a picture, sticker or
+    voice note without words). ``caption``: the words came with a picture or file, which the bot cannot
+    read (the reply says so)."""
+
+    text: str = ""
+    command: Command | None = None
+    caption: bool = False
+    media_only: bool = False  # a picture, sticker, voice note… with no words at all

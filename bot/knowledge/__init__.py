@@ -1,9 +1,9 @@
 """The knowledge base: the data model (:mod:`.model`), one validator per file, and :func:`load_knowledge`."""
 
-from .checks import KnowledgeError
-from .entry_file import MAX_ANSWER_CHARS, MIN_QUESTIONS
-from .loader import load_knowledge
-from .model import (
+from bot.knowledge.checks import KnowledgeError
+from bot.knowledge.entry_file import MAX_ANSWER_CHARS, MIN_QUESTIONS
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import (
     Affiliate,
     Confirmation,
     Contacts,

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..yamlfile import LineDict, LineList, Problem, load_yaml
-from .model import LegalReview, Source
+from bot.knowledge.model import LegalReview, Source
+from bot.yamlfile import LineDict, LineList, Problem, load_yaml
 
 STALE_AFTER_DAYS = 365  # an entry or a contact not confirmed within 12 months is a warning
 FUTURE_GRACE_DAYS = 7  # a date this close ahead is a wrong server clock (warning); further ahead, a typo (error)
@@ -22,12 +22,21 @@ SOURCE_KEYS = ("title", "url", "name", "lang", "read_via")
 FOREIGN_PAGE_MARKERS: dict[str, dict[str, str]] = {"en": {"es": "en inglés"}, "es": {"en": "in spanish"}}
 
 
-class KnowledgeError(Exception):
+class ContentError(Exception):
+    """Broken content: ``problems`` lists each fault as ``file:line: message``; ``what`` names what is
+    broken ("knowledge base", "translations", "rights card")."""
+
+    def __init__(self, problems: list[Problem], what: str = "knowledge base") -> None:
+        self.problems = problems
+        self.what = what
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class KnowledgeError(ContentError):
     """The knowledge base has problems; ``problems`` lists each as ``file:line: message``."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        super().__init__(problems, "knowledge base")
 
 
 def is_text(value: Any) -> bool:

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..yamlfile import LineDict
-from .checks import STALE_AFTER_DAYS, Checker, is_text
-from .model import Confirmation, Contacts
+from bot.knowledge.checks import STALE_AFTER_DAYS, Checker, is_text
+from bot.knowledge.model import Confirmation, Contacts
+from bot.yamlfile import LineDict
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 

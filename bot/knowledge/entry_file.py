@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..yamlfile import LineDict, LineList
-from .checks import Checker, is_text
-from .model import ANSWER_KINDS, Entry, LocalizedText
+from bot.knowledge.checks import Checker, is_text
+from bot.knowledge.model import ANSWER_KINDS, Entry, LocalizedText
+from bot.yamlfile import LineDict, LineList
 
 MAX_ANSWER_CHARS = 900
 MIN_QUESTIONS = 8

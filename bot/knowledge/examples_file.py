@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import textnorm
-from ..yamlfile import LineDict, LineList, load_yaml
-from .checks import Checker, is_text
-from .model import Entry, TrainingExample
+from bot import textnorm
+from bot.knowledge.checks import Checker, is_text
+from bot.knowledge.model import Entry, TrainingExample
+from bot.yamlfile import LineDict, LineList, load_yaml
 
 
 def read_examples(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..yamlfile import LineDict, LineList, line_of
-from .checks import Checker
-from .model import Lexicon
+from bot.knowledge.checks import Checker
+from bot.knowledge.model import Lexicon
+from bot.yamlfile import LineDict, LineList, line_of
 
 
 def read_lexicon(chk: Checker, directory: Path) -> Lexicon:

@@ -8,17 +8,18 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .. import resources
-from ..yamlfile import Problem
-from .checks import Checker, KnowledgeError
-from .contacts_file import read_contacts
-from .entry_file import check_related, read_entry
-from .examples_file import read_examples
-from .lexicon_file import read_lexicon
-from .model import Entry, KnowledgeBase
-from .officer_card_file import read_officer_card
-from .routing_file import read_routing
-from .settings_file import read_affiliate, read_emergency, read_legal_review, read_settings, read_topics
+from bot import resources
+from bot.knowledge.card_file import CARD_FILE, load_card
+from bot.knowledge.checks import Checker, KnowledgeError
+from bot.knowledge.contacts_file import read_contacts
+from bot.knowledge.entry_file import check_related, read_entry
+from bot.knowledge.examples_file import read_examples
+from bot.knowledge.lexicon_file import read_lexicon
+from bot.knowledge.model import Entry, KnowledgeBase
+from bot.knowledge.officer_card_file import read_officer_card
+from bot.knowledge.routing_file import read_routing
+from bot.knowledge.settings_file import read_affiliate, read_emergency, read_legal_review, read_settings, read_topics
+from bot.yamlfile import Problem
 
 
 def load_knowledge(
@@ -64,11 +65,10 @@ def load_knowledge(
     if chk.problems:
         raise KnowledgeError(chk.problems)
     card = None
-    if (directory / "card.yaml").exists():
-        from ..card_data import load_card  # imports Pillow: only when there is a card
-
+    if (directory / CARD_FILE).exists():
         values = {lang: {**contacts.values_for(lang), "legal_review": ""} for lang in langs}
-        card = load_card(directory, langs, values, today=chk.today)  # raises CardError, a KnowledgeError
+        # Raises CardError (a KnowledgeError); the font and the layout are checked by bot.card.checks.
+        card = load_card(directory, langs, values, today=chk.today, officer=officer_card)
     return KnowledgeBase(
         directory=directory,
         languages=langs,

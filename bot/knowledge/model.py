@@ -9,14 +9,11 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ..yamlfile import Problem
-
-if TYPE_CHECKING:
-    from ..card_data import CardSet
+from bot.yamlfile import Problem
 
 ANSWER_KINDS = ("answer", "smalltalk", "unsupported")
+DRAWN_FIELDS = ("heading", "statement", "explanation", "hotline", "small_print")  # the card, top to bottom
 
 
 @dataclass(frozen=True)
@@ -133,7 +130,7 @@ class Contacts:
     def values_for(self, lang: str) -> dict[str, str]:
         """Placeholder values in one language; each confirmed value ``x`` also gives ``x_as_of``
         ('October 2021', 'octubre de 2021')."""
-        from ..i18n import format_as_of
+        from bot.i18n import format_as_of
 
         out: dict[str, str] = {}
         for key, value in self.values.items():
@@ -151,12 +148,21 @@ class Contacts:
 
 @dataclass(frozen=True)
 class OfficerCard:
-    """The one English statement to show an officer, with what it means in each language."""
+    """The one English statement to show an officer, with what it means in each language. ``path`` and
+    ``lines`` say where each text was written (``statement``, ``explanation.<lang>``), for problems found
+    later (the rights card that draws them)."""
 
     statement: str
     explanation: Mapping[str, str]
     reviewed: dt.date
     sources: tuple[Source, ...]
+    path: Path = Path("officer_card.yaml")
+    lines: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def publishers(self) -> tuple[str, ...]:
+        """The publishers of the sources (each title's part before its colon), without repeats."""
+        return tuple(dict.fromkeys(s.title.split(":", 1)[0].strip() for s in self.sources))
 
 
 @dataclass(frozen=True)
@@ -206,6 +212,53 @@ class Affiliate:
     def names(self, lang: str) -> dict[str, str]:
         """``{"region": …, "organization": …}`` in ``lang``, for texts that name them."""
         return {"region": self.region.get(lang, ""), "organization": self.organization.get(lang, "")}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a card text was written: file and line."""
+
+    path: Path
+    line: int
+
+
+@dataclass(frozen=True)
+class CardText:
+    """The card in one language, every placeholder filled and white space collapsed (except the caption)."""
+
+    lang: str
+    heading: str
+    statement: str  # English, the same on every card
+    explanation: str  # what the statement says and what to do, in ``lang``
+    hotline: str
+    small_print: str
+    caption: str  # sent with the picture, not drawn on it
+    origins: Mapping[str, Origin]  # field name -> where it was written
+
+    def drawn(self) -> tuple[tuple[str, str], ...]:
+        """``(field, text)`` for each text drawn on the card, top to bottom."""
+        return tuple((name, getattr(self, name)) for name in DRAWN_FIELDS)
+
+
+@dataclass(frozen=True)
+class CardSet:
+    """The card in every language."""
+
+    reviewed: dt.date
+    publishers: tuple[str, ...]
+    texts: Mapping[str, CardText]
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the card has, in the order of settings.yaml."""
+        return tuple(self.texts)
+
+    def text(self, lang: str) -> CardText:
+        """The card in ``lang``; KeyError naming the languages there are when it has none."""
+        try:
+            return self.texts[lang]
+        except KeyError:
+            raise KeyError(f"no card in {lang!r}; languages: {', '.join(self.texts)}") from None
 
 
 @dataclass(frozen=True)

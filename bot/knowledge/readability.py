@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from ..yamlfile import LineDict, Problem, load_yaml
-from .model import KnowledgeBase
+from bot.knowledge.model import KnowledgeBase
+from bot.yamlfile import LineDict, Problem, load_yaml
 
 MAX_GRADE_EN = 8.0
 MIN_EASE_ES = 70.0

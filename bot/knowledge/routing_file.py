@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..textnorm import message_words
-from ..yamlfile import LineDict
-from .checks import Checker
-from .model import RoutingWords
+from bot.knowledge.checks import Checker
+from bot.knowledge.model import RoutingWords
+from bot.textnorm import message_words
+from bot.yamlfile import LineDict
 
 _SETS = (
     "help_words",

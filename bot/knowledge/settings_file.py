@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..yamlfile import LineDict, LineList
-from .checks import Checker
-from .entry_file import ID_PATTERN
-from .model import Affiliate, Entry, LegalReview, TopicGroup
+from bot.knowledge.checks import Checker
+from bot.knowledge.entry_file import ID_PATTERN
+from bot.knowledge.model import Affiliate, Entry, LegalReview, TopicGroup
+from bot.yamlfile import LineDict, LineList
 
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}$")
 COMMAND_PATTERN = re.compile(r"^[a-z0-9_]{1,32}$")  # Telegram: 1-32 lowercase letters, digits, underscores

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from . import textnorm
-from .knowledge import KnowledgeBase
+from bot import textnorm
+from bot.knowledge import KnowledgeBase
 
 MAX_WORDS_HEAD = 120
 MAX_WORDS_TAIL = 240

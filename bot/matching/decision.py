@@ -1,122 +1,80 @@
-"""Where the question is in a message, and the signals the matcher's decision weighs.
+"""The decision, made once per message and carried to every reply: answer, "did you mean", fallback,
+emergency, language or small talk (:data:`ROUTES`).
 
-Long messages greet, bless, tell a story and ask last ("Buenas tardes, Dios los bendiga… a mi cuñado le
-pusieron fianza… ¿la pagamos o no?"). :func:`focus` finds the ask (the last question, or the last
-sentence that is not a greeting or a blessing) so the matcher can weigh it more. :func:`strip_frames`
-removes rumor frames ("vi en facebook que…", "is it true") so the content of a rumor decides, not the
-frame. Everything here is plain functions of text: no state, no knowledge base.
+:func:`decide` reads the routing words first (a cry for help, agents here now, a language request, small
+talk: :mod:`.routing`), then the matcher's result; :class:`Decision` carries the route, the reply
+language, the entry to show and the options a "did you mean" offers. Screens render a Decision; nothing
+after this module works the route out again.
+
+The matcher's confidence (:func:`confidence`) is a tiny fitted logistic model over the signals below.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from . import textnorm
+from bot.matching.routing import route
 
-# A sentence ends at . ! ? or a line break; Spanish opens a question with ¿ (which starts a new one).
-_SENTENCE = re.compile(r"[^.!?\n¿¡]*[.!?\n]+|[¿¡][^.!?\n¿¡]*[.!?\n]*|[^.!?\n¿¡]+")
+if TYPE_CHECKING:
+    from bot.matching.matcher import Alternative, Matcher, MatchResult
 
-
-def _wordset(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Words that only greet, bless, apologise or thank: a sentence made of these (and stop words) never
-# decides what a message is about. Folded, no accents.
-COURTESY = _wordset(
-    """hola buenas buenos buen dia dias tardes noches saludos disculpe disculpa perdon molestia molestar
-    dios bendiga bendigan bendiciones bendicion gracias muchas mil ayude ayuden amen virgen senor senora
-    hello hi hey good morning afternoon evening thanks thank sorry bother god bless blessings dear sir madam
-    hope well please por favor ojala esten este bien excuse"""
-)
-
-# Rumor frames: how people say where they heard something and ask whether it is true. The content after
-# the frame is what they want to know; the frame itself is only evidence of a rumor question.
-_FRAMES = [
-    r"(?:yo )?(?:vi|mire|mira|lei|escuche|oi) (?:un video |una publicacion |un post |un mensaje )?"
-    r"(?:en|por) (?:el |la |los )?(?:face|facebook|fb|tiktok|tik tok|whatsapp|wasap|insta|instagram|"
-    r"youtube|las noticias|noticias|la radio|la tele|internet|redes|redes sociales|un grupo)(?: que)?",
-    r"me (?:mandaron|enviaron|pasaron|dijeron)(?: un mensaje| un video)?(?: por (?:whatsapp|wasap|face|facebook|"
-    r"tiktok|mensaje|texto))?(?: que)?",
-    r"(?:dicen|andan diciendo|estan diciendo|escuche|oi|supe|me entere|se dice|corre el rumor de) que",
-    r"(?:es|sera|seria) (?:cierto|verdad|real)(?: eso| esto)?(?: que)?",
-    r"(?:i )?(?:saw|read|heard|seen) (?:a video |a post |a message |something )?(?:on|in) (?:the )?"
-    r"(?:facebook|fb|tiktok|tik tok|whatsapp|insta|instagram|youtube|twitter|x|the news|news|the radio|"
-    r"social media|a group chat|a group)(?: that)?",
-    r"(?:someone|somebody|a friend|my friend|people) (?:posted|shared|sent|said|says|are saying|is saying)"
-    r"(?: on (?:facebook|tiktok|whatsapp|instagram|the group))?(?: that)?",
-    r"(?:i )?heard(?: that)?",
-    r"(?:is|was) (?:it|that|this) (?:true|real|legit)(?: that)?",
-    r"(?:is|was) (?:it )?true(?: that)?",
-    r"(?:can you )?(?:confirm|verify)(?: this| that)?",
-    r"is that right",
-]
-_FRAME_RE = re.compile(r"\b(?:" + "|".join(_FRAMES) + r")\b")
-_QUESTION_START = _wordset(
-    """que como cuando donde cual cuales quien quienes cuanto cuanta cuantos puedo puede pueden debo debe
-    tengo tiene hay es son estoy esta se me te lo la what how when where which who whom why can could should
-    do does did is are am will would must may have has if"""
-)
-MIN_STORY_WORDS = 14  # shorter messages are read whole
+ROUTES = ("answer", "did_you_mean", "fallback", "emergency", "language", "smalltalk")
 
 
 @dataclass(frozen=True)
-class Focus:
-    """A message split into what it asks and what surrounds it.
+class Decision:
+    """What to do with a message: ``route`` (one of :data:`ROUTES`), the reply language, the match
+    (None for a language request or an empty message), ``entry_id`` (the entry shown: an answer, small
+    talk, or an emergency screen's entry; None for the emergency menu), ``options`` (what a "did you
+    mean" offers, best first) and ``unsupported_id`` (a fallback that can say why: the 'unsupported' entry
+    that matched)."""
 
-    ``ask`` is the folded text of the question part ('' when the message is short or has one
-    sentence); ``framed`` is True when a rumor frame was found; ``content`` is the folded message
-    with rumor frames and courtesy sentences removed.
-    """
+    route: str
+    lang: str
+    match: MatchResult | None = None
+    entry_id: str | None = None
+    options: tuple[Alternative, ...] = ()
+    unsupported_id: str | None = None
 
-    ask: str
-    framed: bool
-    content: str
-
-
-def sentences(text: str) -> list[str]:
-    """The sentences of ``text`` (raw, in order), split at . ! ? ¿ ¡ and line breaks."""
-    return [s.strip() for s in _SENTENCE.findall(text) if textnorm.words(s)]
-
-
-def is_courtesy(sentence: str, stopwords: frozenset[str]) -> bool:
-    """True when every word of the sentence greets, blesses, thanks or is a stop word."""
-    words = textnorm.words(sentence)
-    return bool(words) and all(w in COURTESY or w in stopwords for w in words)
-
-
-def _is_question(sentence: str) -> bool:
-    words = textnorm.words(sentence)
-    return "?" in sentence or "¿" in sentence or bool(words and words[0] in _QUESTION_START)
+    def as_json(self, query: str) -> dict[str, Any]:
+        """``kyr-bot match --json``'s record: ``query``, ``lang``, ``id`` (the entry shown), ``score``,
+        ``alternatives``, ``unsupported`` and ``route``."""
+        if self.match is None:
+            record: dict[str, Any] = {"query": query, "lang": self.lang, "id": None, "score": 0.0, "alternatives": []}
+        else:
+            record = self.match.as_json()
+        record["id"] = self.entry_id
+        record["unsupported"] = self.match.unsupported_id if self.match else None
+        record["route"] = self.route
+        return record
 
 
-def strip_frames(folded: str) -> tuple[str, bool]:
-    """``folded`` text without rumor frames, and whether there was one."""
-    out, n = _FRAME_RE.subn(" ", folded)
-    return " ".join(out.split()), n > 0
+def decide(matcher: Matcher, text: str, usual: str | None = None) -> Decision:
+    """The decision for a cleaned, non-empty message. ``usual`` is the reader's language (a saved choice,
+    the app's language), used when the text's own language is unclear."""
+    kb = matcher.kb
+    routed = route(text, kb.routing)
+    if routed is not None and routed.kind == "language" and routed.lang:
+        return Decision("language", routed.lang)
+    result = matcher.match(text, lang_hint=usual)
+    lang = result.reply_language(usual or kb.default_language)
+    if routed is not None and routed.kind == "emergency":
+        return Decision("emergency", lang, result, result.entry_id if result.entry_id in kb.emergency else None)
+    entry = kb.entry(result.entry_id) if result.entry_id else None
+    if routed is not None and routed.kind == "smalltalk":
+        # Only small-talk words ("por favor responda"): small talk, whatever a weak match says.
+        chosen = entry.id if entry is not None and entry.kind == "smalltalk" else kb.routing.smalltalk_entry
+        return Decision("smalltalk", lang, result, chosen)
+    if entry is not None:
+        return Decision("smalltalk" if entry.kind == "smalltalk" else "answer", lang, result, entry.id)
+    if result.alternatives and not result.unsupported_id:
+        return Decision("did_you_mean", lang, result, options=result.alternatives)
+    return Decision("fallback", lang, result, unsupported_id=result.unsupported_id)
 
 
-def focus(text: str, stopwords: frozenset[str]) -> Focus:
-    """Find the ask in a message (see the module docstring)."""
-    folded = " ".join(textnorm.words(text))
-    content, framed = strip_frames(folded)
-    parts = [s for s in sentences(text) if not is_courtesy(s, stopwords)]
-    if len(parts) > 1 or (parts and len(folded.split()) >= MIN_STORY_WORDS):
-        content = strip_frames(" ".join(" ".join(textnorm.words(s)) for s in parts))[0]
-    if len(folded.split()) < MIN_STORY_WORDS or len(parts) < 2:
-        return Focus("", framed, content)
-    asks = [s for s in parts if _is_question(s)]
-    ask = asks[-1] if asks else parts[-1]
-    # A very short ask ("¿Es cierto?", "¿Hice bien?") leans on the sentence before it.
-    idx = parts.index(ask)
-    if len(textnorm.words(ask)) < 6 and idx > 0:
-        ask = parts[idx - 1] + " " + ask
-    return Focus(strip_frames(" ".join(textnorm.words(ask)))[0], framed, content)
-
-
-# ---------------------------------------------------------------------------- the decision
+# ---------------------------------------------------------------------------- the matcher's confidence
 # A tiny logistic model over some of the signals below says how likely answering the ranker's top entry
 # is right. Fitted on the tuning sets only (tests/data/dev_questions.yaml, tests/data/holdout_questions.yaml,
 # benchmarks/data/real_voices.yaml) by `python benchmarks/tune_decision.py`, which prints these numbers.

@@ -10,8 +10,8 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from . import textnorm
-from .knowledge import KnowledgeBase
+from bot import textnorm
+from bot.knowledge import KnowledgeBase
 
 STOPWORD_WEIGHT = 25
 EVERYDAY_WEIGHT = 2

@@ -13,8 +13,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .analysis import Analysis, Analyzer
-from .knowledge import KnowledgeBase
+from bot.knowledge import KnowledgeBase
+from bot.matching.analysis import Analysis, Analyzer
 
 ANSWER_WEIGHT = 0.5  # a term found only in an entry's answer counts this much
 UNKNOWN_WEIGHT = 0.7  # a word the knowledge base never uses, relative to the rarest known term

@@ -5,10 +5,11 @@ logistic regression over entries, trained on the knowledge base's phrasings and 
 how people really ask) ranks the entries; the lexical scorer (:mod:`.lexical`: how much of an entry's
 phrasings the query's terms cover) tells how far to trust it. A tiny fitted model over the ranker's
 probability, the lexical score and the ranker's probability for 'unsupported' entries
-(:func:`.features.confidence`) gives the match's score (0-100): answer at :data:`ANSWER_AT`, "did you
+(:func:`.decision.confidence`) gives the match's score (0-100): answer at :data:`ANSWER_AT`, "did you
 mean" from :data:`SUGGEST_AT`, otherwise fall back. When the top entry is an 'unsupported' one (green
 cards, taxes…), the bot falls back and says why. The whole message is read: reading only the question
-part of a long story (:func:`.features.focus`) was measured and did not win.
+part of a long story was measured and did not win (``benchmarks/focus.py``). :func:`.decision.decide`
+turns a match into the route every reply follows.
 """
 
 from __future__ import annotations
@@ -18,20 +19,20 @@ from pathlib import Path
 
 import numpy as np
 
-from . import features
-from .analysis import Analysis, Analyzer
-from .knowledge import KnowledgeBase
-from .language import LanguageDetector
-from .lexical import LexicalScorer
-from .ranker import Ranker, TextPair, load_ranker
+from bot.core.limits import INLINE_RESULTS
+from bot.knowledge import KnowledgeBase
+from bot.matching import decision
+from bot.matching.analysis import Analysis, Analyzer
+from bot.matching.language import LanguageDetector
+from bot.matching.lexical import LexicalScorer
+from bot.matching.ranker import Ranker, TextPair, load_ranker
 
 ANSWER_AT = 50.0  # answer directly from this score (the decision model's confidence, in %)
 SUGGEST_AT = 20.0  # below ANSWER_AT but at least this: "did you mean ...?"
 UNSUPPORTED_AT = 0.25  # the ranker's probability from which an 'unsupported' top entry is named
 ALTERNATIVE_RATIO = 0.25  # alternatives need at least this share of the top entry's ranker probability
 MAX_ALTERNATIVES = 3
-FRAME_SHARE = 0.5  # a rumor-framed message: the whole text's share of the ranker's say (content: the rest)
-MAX_RANKING = 50  # inline mode shows at most 50 results
+MAX_RANKING = INLINE_RESULTS  # inline mode shows at most this many results
 RANKING_MIN_PROB = 0.02  # inline mode lists entries the ranker gives at least this probability
 LEXICAL_ANSWER_AT = 33.0  # the lexical scorer alone (learned=False): answer from this score
 LEXICAL_SUGGEST_AT = 22.0  # ... and "did you mean" from this one
@@ -87,7 +88,7 @@ class Reading:
 
     probs: np.ndarray
     lexical: dict[int, float]
-    signals: features.Signals
+    signals: decision.Signals
 
 
 class Matcher:
@@ -137,28 +138,17 @@ class Matcher:
             return self._lexical_match(query, lang, confident, analysis)
         if not analysis.terms:
             return MatchResult(query, lang, confident, None, 0.0, ())
-        return self._learned_match(query, lang, confident)
+        return self._learned_match(query, lang, confident, analysis)
 
-    def read(self, query: str, focus: bool = False) -> Reading | None:
+    def read(self, query: str, analysis: Analysis | None = None) -> Reading | None:
         """The ranker's probabilities, the lexical scores and the decision's signals for ``query`` (None
-        when it has no terms at all). ``focus=True`` reads only the question part, without courtesy
-        sentences and rumor frames (:func:`.features.focus`): measured, it did not win over the whole
-        text, so :meth:`match` reads the whole text. Used by :meth:`match` and the tuning script."""
-        found = features.focus(query, self.analyzer.stopwords) if focus else None
-        analysis = self.analyzer.analyze((found.content if found else query) or query)
+        when it has no terms at all); ``analysis`` is the query's, when the caller has it already. Used
+        by :meth:`match` and the tuning script."""
+        analysis = analysis or self.analyzer.analyze(query)
         if not analysis.terms:
-            analysis = self.analyzer.analyze(query)
-            if not analysis.terms:
-                return None
+            return None
         assert self.ranker is not None
         probs = self.ranker.probabilities((" ".join(analysis.words), " ".join(analysis.terms)))
-        if found is not None and found.framed:
-            # "vi en facebook que…, ¿es cierto?": the content decides, unless it says little (then the
-            # rumor itself is the question: the whole text, frame included, keeps half the say).
-            whole = self.analyzer.analyze(query)
-            probs = (1 - FRAME_SHARE) * probs + FRAME_SHARE * self.ranker.probabilities(
-                (" ".join(whole.words), " ".join(whole.terms))
-            )
         bare = self._without_address_words(analysis)
         if bare is not analysis and not self._smalltalk[int(probs.argmax())]:
             # "gracias hermano": if the words besides "hermano" are small talk, so is the message.
@@ -172,7 +162,7 @@ class Matcher:
         lexical = self.lexical.scores(analysis)
         top = int(probs.argmax())
         runner_up = float(np.partition(probs, -2)[-2]) if len(probs) > 1 else 0.0
-        signals = features.Signals(
+        signals = decision.Signals(
             ranker_prob=float(probs[top]),
             ranker_margin=float(probs[top]) - runner_up,
             lexical_score=lexical.get(int(self._class_entry[top]), 0.0) / 100,
@@ -199,8 +189,8 @@ class Matcher:
             return analysis
         return bare
 
-    def _learned_match(self, query: str, lang: str, confident: bool) -> MatchResult:
-        reading = self.read(query)
+    def _learned_match(self, query: str, lang: str, confident: bool, analysis: Analysis) -> MatchResult:
+        reading = self.read(query, analysis)
         if reading is None:
             return MatchResult(query, lang, confident, None, 0.0, ())
         assert self.ranker is not None
@@ -210,7 +200,7 @@ class Matcher:
         if not self._answerable[top]:
             unsupported = classes[top] if best_p >= UNSUPPORTED_AT else None
             return MatchResult(query, lang, confident, None, 100 * best_p, (), unsupported_id=unsupported)
-        score = 100 * features.confidence(reading.signals)
+        score = 100 * decision.confidence(reading.signals)
         others = [i for i in order[1:] if self._answerable[i]]
         ranking = tuple(
             Alternative(classes[i], score * float(probs[i]) / best_p)

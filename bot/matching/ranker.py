@@ -7,7 +7,7 @@ imported only to fit); scoring needs only numpy: the fitted vocabulary, idf weig
 ``.npz`` plus JSON (no pickle) and :meth:`Ranker.vector` reproduces scikit-learn's features exactly.
 
 Where a fitted model comes from (:func:`load_ranker`): a model shipped in the package
-(``bot/model/<hash>.npz``, built by ``kyr-bot train``), else a cache directory the caller passes (written
+(``bot/matching/model/<hash>.npz``, built by ``kyr-bot train``), else a cache directory the caller passes (written
 atomically), else a fit in memory. ``<hash>`` covers everything the model depends on (entries, lexicon,
 everyday words and :data:`MODEL_VERSION`), so any content change rebuilds it.
 """
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .knowledge import KnowledgeBase
+from bot.knowledge import KnowledgeBase
 
 MODEL_VERSION = "1"  # bump when features or hyper-parameters change: old cached models are then ignored
 CHAR_NGRAMS = (2, 5)

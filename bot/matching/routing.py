@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from .knowledge.model import RoutingWords
-from .textnorm import message_words
+from bot.knowledge.model import RoutingWords
+from bot.textnorm import message_words
 
 FUZZY_HELP_MIN_CHARS = 5  # a word this long may be one edit away from a help word ('socoro' -> 'socorro')
 

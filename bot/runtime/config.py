@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import resources
+from bot import resources
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 TELEGRAM_OVERALL_RATE = 30.0  # messages a second Telegram allows a bot overall (Bot API FAQ)

@@ -1,4 +1,6 @@
-"""The only thing the bot stores: each user's chosen language, keyed by their numeric Telegram id.
+"""What the bot keeps on disk, in one SQLite file: each user's chosen language (keyed by their numeric
+id; :class:`bot.core.preferences.PreferenceStore`), and the ids Telegram gave the pictures it uploaded (by
+content hash: no user data; :class:`bot.channels.telegram.photos.FileIds`).
 
 SQLite gives atomic writes, so one bad write never loses the other users' choices. A missing data
 directory is created; an unreadable, read-only or corrupt one never stops the bot: it warns, keeps a
@@ -12,71 +14,35 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Protocol
+
+from bot.core.preferences import MemoryStore
 
 log = logging.getLogger(__name__)
 
 DB_NAME = "kyr-bot.sqlite3"
 
 
-class PreferenceStore(Protocol):
-    """Where language choices and uploaded picture ids are kept."""
-
-    def get_language(self, user_id: int) -> str | None:
-        """The user's chosen language, or None."""
-
-    def set_language(self, user_id: int, lang: str) -> None:
-        """Save the user's language choice."""
-
-    def delete(self, user_id: int) -> bool:
-        """Forget the user's language choice; True when there was one."""
-
-    def get_file_id(self, key: str) -> str | None:
-        """Telegram's id for an uploaded picture, by the picture's content key."""
-
-    def set_file_id(self, key: str, file_id: str) -> None:
-        """Remember Telegram's id for an uploaded picture."""
-
-
-class MemoryStore:
-    """Preferences kept in memory only (the console chat, and the fallback when disk fails)."""
+class _MemoryFiles:
+    """Uploaded picture ids kept in memory (when the SQLite file cannot be used)."""
 
     def __init__(self) -> None:
-        self._langs: dict[int, str] = {}
         self._files: dict[str, str] = {}
 
-    def get_language(self, user_id: int) -> str | None:
-        """The user's chosen language, or None."""
-        return self._langs.get(user_id)
-
-    def set_language(self, user_id: int, lang: str) -> None:
-        """Save the user's language choice."""
-        self._langs[user_id] = lang
-
-    def delete(self, user_id: int) -> bool:
-        """Forget the user's language choice; True when there was one."""
-        return self._langs.pop(user_id, None) is not None
-
-    def count(self) -> int:
-        """How many users have a language stored."""
-        return len(self._langs)
-
     def get_file_id(self, key: str) -> str | None:
-        """Telegram's id for an uploaded picture, by the picture's content key."""
         return self._files.get(key)
 
     def set_file_id(self, key: str, file_id: str) -> None:
-        """Remember Telegram's id for an uploaded picture."""
         self._files[key] = file_id
 
 
 class SqliteStore:
-    """Preferences in ``<data dir>/kyr-bot.sqlite3``."""
+    """Language choices and uploaded picture ids in ``<data dir>/kyr-bot.sqlite3``."""
 
     def __init__(self, data_dir: Path) -> None:
         self.path = data_dir / DB_NAME
         self._lock = threading.Lock()
         self._memory = MemoryStore()
+        self._memory_files = _MemoryFiles()
         self._db: sqlite3.Connection | None = self._open(data_dir)
 
     @property
@@ -191,11 +157,11 @@ class SqliteStore:
     def get_file_id(self, key: str) -> str | None:
         """Telegram's id for an uploaded picture, by the picture's content key (None if never sent)."""
         sql = "SELECT file_id FROM file WHERE key = ?"
-        return self._lookup(sql, (key,), "a picture id") or self._memory.get_file_id(key)
+        return self._lookup(sql, (key,), "a picture id") or self._memory_files.get_file_id(key)
 
     def set_file_id(self, key: str, file_id: str) -> None:
         """Remember Telegram's id for an uploaded picture, so it is sent again without uploading it."""
-        self._memory.set_file_id(key, file_id)
+        self._memory_files.set_file_id(key, file_id)
         sql = "INSERT INTO file (key, file_id) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET file_id = excluded.file_id"
         self._store(sql, (key, file_id), "a picture id")
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import html
 import re
 
-from .callbacks import deep_link
-from .i18n import format_day, translator
-from .knowledge import Entry, KnowledgeBase
+from bot.core.callbacks import deep_link
+from bot.core.limits import MESSAGE_TEXT_CHARS
+from bot.i18n import format_day, translator
+from bot.knowledge import Entry, KnowledgeBase
 
-TELEGRAM_TEXT_LIMIT = 4096  # characters in one message (Bot API, sendMessage)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -106,7 +106,7 @@ def render_entry(
     return fit("\n\n".join(parts))
 
 
-def fit(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> str:
+def fit(text: str, limit: int = MESSAGE_TEXT_CHARS) -> str:
     """Shorten text to ``limit`` characters without cutting inside a tag or an entity."""
     if len(text) <= limit:
         return text

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from . import callbacks as cb
-from .i18n import translator
-from .knowledge import Entry, KnowledgeBase
-from .replies import Button
-from .views import AnswerViews
+from bot.core import callbacks as cb
+from bot.core.replies import Button
+from bot.i18n import translator
+from bot.knowledge import Entry, KnowledgeBase
+from bot.screens.views import AnswerViews
 
 MAX_RELATED_BUTTONS = 3
 Rows = tuple[tuple[Button, ...], ...]

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import callbacks as cb
-from .card_replies import CardReplies
-from .commands import CommandBook
-from .compose import contact_block, disclaimer, esc, fill, officer_block
-from .i18n import translator
-from .keyboards import Keyboards
-from .knowledge import Entry, KnowledgeBase, TopicGroup
-from .matcher import MatchResult
-from .replies import Button, Reply
-from .views import AnswerViews
+from bot.card.replies import CardReplies
+from bot.core import callbacks as cb
+from bot.core.commands import CommandBook
+from bot.core.replies import Button, Reply
+from bot.i18n import translator
+from bot.knowledge import Entry, KnowledgeBase, TopicGroup
+from bot.matching.decision import Decision
+from bot.matching.matcher import Alternative
+from bot.screens.compose import contact_block, disclaimer, esc, fill, officer_block
+from bot.screens.keyboards import Keyboards
+from bot.screens.views import AnswerViews
 
 
 class Screens:
@@ -43,15 +44,20 @@ class Screens:
         buttons = self.keys.answer_buttons(entry, lang, switch=cb.EMERGENCY_SWITCH)
         return Reply(self.views.emergency(entry, lang), lang, buttons, edit=edit)
 
-    def for_match(self, result: MatchResult, lang: str) -> Reply:
-        """The answer, the unsupported-question note, "did you mean" or the fallback for a match."""
-        if result.entry_id:
-            return self.answer(self.kb.entries[result.entry_id], lang)
-        if result.unsupported_id:
-            return self.fallback(lang, unsupported=self.kb.entries[result.unsupported_id])
-        if result.alternatives:
-            return self.did_you_mean(result, lang)
-        return self.fallback(lang)
+    def for_decision(self, decision: Decision) -> Reply:
+        """The reply a decision's route calls for (every route but 'language', which changes a stored
+        choice first): an answer or small talk, an emergency screen (or the emergency menu), "did you
+        mean", or the fallback (saying why, for a question the bot knows it cannot answer)."""
+        lang, route = decision.lang, decision.route
+        entry = self.kb.entry(decision.entry_id) if decision.entry_id else None
+        if route == "emergency":
+            return self.emergency_screen(entry, lang) if entry is not None else self.emergency_menu(lang)
+        if route in ("answer", "smalltalk") and entry is not None:
+            return self.answer(entry, lang)
+        if route == "did_you_mean" and decision.options:
+            return self.did_you_mean(decision.options, lang)
+        unsupported = self.kb.entry(decision.unsupported_id) if decision.unsupported_id else None
+        return self.fallback(lang, unsupported=unsupported)
 
     def card(self, lang: str) -> Reply:
         """The rights card picture (:class:`CardReplies`); without a card, the emergency screen."""
@@ -130,6 +136,18 @@ class Screens:
         note = _("I can't see pictures or files, so I answered the words you wrote with it.")
         return replace(reply, text="<i>" + esc(note) + "</i>\n\n" + reply.text)
 
+    def descriptions(self, lang: str) -> tuple[str, str]:
+        """(long, short) description of the bot in ``lang``, plain text, for a channel's profile."""
+        _ = translator(lang).gettext
+        names = self.kb.affiliate.names(lang)
+        long = _(
+            "Free, bilingual answers about your rights with immigration enforcement in {region}: ICE "
+            "detainers, 287(g), agents at your door, and how to reach the {organization}. "
+            "Information, not legal advice."
+        ).format(**names)
+        short = _("Know your rights: immigration enforcement in {region}. English and Spanish.").format(**names)
+        return long, short
+
     def share_hint(self, lang: str) -> str:
         """How to share an answer (plain text)."""
         _ = translator(lang).gettext
@@ -197,12 +215,11 @@ class Screens:
         return Reply(esc(text), lang, forget_user=True)
 
     # ------------------------------------------------------------------ when there is no answer
-    def did_you_mean(self, result: MatchResult, lang: str) -> Reply:
+    def did_you_mean(self, options: tuple[Alternative, ...], lang: str) -> Reply:
         """Up to three likely answers, and the way to all topics."""
         _ = translator(lang).gettext
         rows: list[tuple[Button, ...]] = [
-            (Button(self.kb.entries[a.id].text(lang).title, data=cb.encode(cb.ANSWER, a.id, lang)),)
-            for a in result.alternatives
+            (Button(self.kb.entries[a.id].text(lang).title, data=cb.encode(cb.ANSWER, a.id, lang)),) for a in options
         ]
         rows.append((Button(_("None of these: show all topics"), data=cb.encode(cb.TOPIC, "", lang)),))
         rows.append(self.keys.emergency_row(lang))

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
-from .compose import fill, first_words, render_entry, to_plain
-from .knowledge import Entry, KnowledgeBase
+from bot.core.limits import INLINE_DESCRIPTION_CHARS
+from bot.knowledge import Entry, KnowledgeBase
+from bot.screens.compose import fill, first_words, render_entry, to_plain
 
-INLINE_DESCRIPTION_CHARS = 120
 T = TypeVar("T")
 
 

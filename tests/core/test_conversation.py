@@ -7,13 +7,12 @@ import re
 
 import pytest
 
-from bot import callbacks as cb
-from bot.compose import to_plain
-from bot.conversation import Conversation
-from bot.replies import User
-from bot.storage import MemoryStore
-
-from .chat import (
+from bot.core import callbacks as cb
+from bot.core.conversation import Conversation
+from bot.core.preferences import MemoryStore
+from bot.core.replies import User
+from bot.screens.compose import to_plain
+from testkit.chat import (
     CLOCK,
     CONV,
     EMAIL,
@@ -34,18 +33,21 @@ from .chat import (
     labels,
     plain,
     press,
+    send_command,
+    send_media,
+    send_text,
     title,
     topic_labels,
     ui,
 )
-from .harness import shared_matcher
+from testkit.harness import shared_matcher
 
 
 # ---------------------------------------------------------------------- /start and deep links
 @pytest.mark.parametrize("lang", LANGS)
 def test_welcome_in_the_users_language(lang):
     user = fresh(lang)
-    reply = CONV.handle_command(user, "start")
+    reply = send_command(CONV, user, "start")
     heading = {"en": "Know your rights: immigration in Wyoming", "es": "Conozca sus derechos: inmigración en Wyoming"}
     assert plain(reply).startswith(heading[lang]) and ui("disclaimer", lang) in plain(reply) and reply.lang == lang
     assert labels(reply) == [ui("emergency", lang), *topic_labels(lang), ui("card", lang)]  # the card last
@@ -55,7 +57,7 @@ def test_welcome_in_the_users_language(lang):
 
 @pytest.mark.parametrize(("eid", "lang"), [("detainer-basics", "es"), ("ice-at-door", "en")])
 def test_deep_link_opens_that_answer_in_that_language(eid, lang):
-    assert_answer(CONV.handle_command(fresh(OTHER[lang]), "start", f"{eid}_{lang}"), eid, lang)
+    assert_answer(send_command(CONV, fresh(OTHER[lang]), "start", f"{eid}_{lang}"), eid, lang)
 
 
 LINK_NOTE = {"en": "That link does not open an answer any more. Here is the main menu.", "es": "Ese enlace"}
@@ -66,17 +68,17 @@ LINK_NOTE = {"en": "That link does not open an answer any more. Here is the main
 )
 @pytest.mark.parametrize("lang", LANGS)
 def test_deep_link_that_opens_nothing_gets_the_menu_with_a_note(payload, lang):
-    reply = CONV.handle_command(fresh(lang), "start", payload)
+    reply = send_command(CONV, fresh(lang), "start", payload)
     assert plain(reply).startswith(LINK_NOTE[lang]) and reply.lang == lang
-    assert plain(reply).split("\n\n", 1)[1] == plain(CONV.handle_command(fresh(lang), "start"))  # then the welcome
+    assert plain(reply).split("\n\n", 1)[1] == plain(send_command(CONV, fresh(lang), "start"))  # then the welcome
     assert labels(reply) == [ui("emergency", lang), *topic_labels(lang), ui("card", lang)]
 
 
 @pytest.mark.parametrize("payload", ["x", "!!", "flyer2026", "Casper-Flyer_EN", "a_b_c"])  # not one of our links
 @pytest.mark.parametrize("lang", LANGS)
 def test_start_payload_that_is_not_our_link_greets_without_a_note(payload, lang):
-    reply = CONV.handle_command(fresh(lang), "start", payload)
-    assert reply == CONV.handle_command(fresh(lang), "start")  # a plain first visit: the welcome, nothing else
+    reply = send_command(CONV, fresh(lang), "start", payload)
+    assert reply == send_command(CONV, fresh(lang), "start")  # a plain first visit: the welcome, nothing else
     assert LINK_NOTE[lang] not in plain(reply)
 
 
@@ -92,7 +94,7 @@ def test_start_payload_that_is_not_our_link_greets_without_a_note(payload, lang)
     ],
 )
 def test_help_lists_every_command_in_the_users_language(client, command, lang):
-    reply = CONV.handle_command(fresh(client), command)
+    reply = send_command(CONV, fresh(client), command)
     listed = {line.split()[0] for line in plain(reply).splitlines() if line.startswith("/")}
     # Every command but /start (which opened the chat), by its name in the reader's language.
     commands = SETTINGS["commands"]
@@ -108,8 +110,8 @@ def test_help_in_a_group_first_says_how_to_ask_there(command, lang):
         "es": "En un grupo, responda a uno de mis mensajes",
     }
     user = fresh(lang)
-    in_group = CONV.handle_command(User(user.id, lang, in_group=True), command)
-    private = CONV.handle_command(user, command)
+    in_group = send_command(CONV, User(user.id, lang, in_group=True), command)
+    private = send_command(CONV, user, command)
     first, rest = plain(in_group).split("\n", 1)
     assert first.startswith(how[lang]) and rest.lstrip("\n") == plain(private) and in_group.lang == lang
     assert labels(in_group) == labels(private)
@@ -119,7 +121,7 @@ def test_help_in_a_group_first_says_how_to_ask_there(command, lang):
 @pytest.mark.parametrize(("command", "lang"), [("topics", "en"), ("temas", "es")])
 def test_topic_menu_groups_and_back(command, lang):
     user = fresh("en")
-    menu = CONV.handle_command(user, command)
+    menu = send_command(CONV, user, command)
     assert_topic_menu(menu, lang)
     for group in KB.topics:
         shown = press(user, menu, group.labels[lang])
@@ -134,7 +136,7 @@ def test_topic_menu_groups_and_back(command, lang):
 @pytest.mark.parametrize(("command", "client", "lang"), [("emergency", "en", "en"), ("urgente", "en", "es")])
 def test_emergency_menu_shows_the_officer_card_at_once_and_screens_end_with_it(command, client, lang):
     user = fresh(client)
-    menu = CONV.handle_command(user, command)
+    menu = send_command(CONV, user, command)
     assert_emergency_menu(menu, lang)  # the card for the officer, then one button per situation and Topics
     for eid in KB.emergency:
         screen = press(user, menu, title(eid, lang))
@@ -149,40 +151,46 @@ def test_emergency_menu_shows_the_officer_card_at_once_and_screens_end_with_it(c
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_emergency_menu_from_the_app_language(lang):
-    assert_emergency_menu(CONV.handle_command(fresh(lang), "emergency"), lang)
+    assert_emergency_menu(send_command(CONV, fresh(lang), "emergency"), lang)
+
+
+def _named(conv: Conversation, username: str) -> Conversation:
+    """``conv`` once the channel has told it the bot's username."""
+    conv.set_identity(username)
+    return conv
 
 
 def test_language_choice_is_saved_and_delete_forgets_it():
     user = fresh(None)
-    menu = CONV.handle_command(user, "language")
+    menu = send_command(CONV, user, "language")
     assert labels(menu) == ["English", "Español"]
     assert plain(press(user, menu, "Español")).startswith("Listo: le voy a contestar en español")
-    assert "/temas" in plain(CONV.handle_command(user, "help"))
-    assert plain(CONV.handle_text(user, "xyzzy plugh")).startswith(ui("sorry", "es"))  # no language in the text
-    assert plain(CONV.handle_command(user, "delete")).startswith("Listo. Borré todo lo que tenía guardado sobre usted")
-    assert "/topics" in plain(CONV.handle_command(user, "help"))  # back to the default language
-    assert plain(CONV.handle_command(user, "delete")).startswith("I had nothing stored about you.")
+    assert "/temas" in plain(send_command(CONV, user, "help"))
+    assert plain(send_text(CONV, user, "xyzzy plugh")).startswith(ui("sorry", "es"))  # no language in the text
+    assert plain(send_command(CONV, user, "delete")).startswith("Listo. Borré todo lo que tenía guardado sobre usted")
+    assert "/topics" in plain(send_command(CONV, user, "help"))  # back to the default language
+    assert plain(send_command(CONV, user, "delete")).startswith("I had nothing stored about you.")
 
 
 @pytest.mark.parametrize(("command", "lang"), [("privacy", "en"), ("privacidad", "es")])
 def test_privacy_answer_has_a_delete_button_that_deletes_like_delete(command, lang):
     user = fresh(OTHER[lang])
-    press(user, CONV.handle_command(user, "language"), ui("language", lang))  # something stored: the choice
-    answer = CONV.handle_command(user, command)
+    press(user, send_command(CONV, user, "language"), ui("language", lang))  # something stored: the choice
+    answer = send_command(CONV, user, command)
     assert_answer(answer, "privacy", lang)
     assert labels(answer)[-2:] == [ui("delete button", lang), ui("topics", lang)]
     deleted = press(user, answer, "🗑")
     assert plain(deleted).startswith(ui("deleted", lang)) and deleted.forget_user and deleted.lang == lang
-    assert plain(CONV.handle_command(user, "help")) == plain(CONV.handle_command(fresh(OTHER[lang]), "help"))
+    assert plain(send_command(CONV, user, "help")) == plain(send_command(CONV, fresh(OTHER[lang]), "help"))
     assert plain(press(user, answer, "🗑")).startswith(ui("nothing stored", lang))  # as /delete would say
-    assert not [b for b in CONV.handle_command(user, "about").all_buttons() if "🗑" in b.label]
+    assert not [b for b in send_command(CONV, user, "about").all_buttons() if "🗑" in b.label]
 
 
 def test_english_choice_beats_a_spanish_app():
     user = fresh("es")
-    chosen = press(user, CONV.handle_command(user, "idioma"), "English")
+    chosen = press(user, send_command(CONV, user, "idioma"), "English")
     assert plain(chosen).startswith("Done: I will answer in English.") and chosen.lang == "en"
-    assert plain(CONV.handle_non_text(user)).startswith("I can only read text messages.")
+    assert plain(send_media(CONV, user)).startswith("I can only read text messages.")
 
 
 @pytest.mark.parametrize(  # /contact, /contacto, /about, /acerca, /privacy, /privacidad
@@ -194,7 +202,7 @@ def test_english_choice_beats_a_spanish_app():
     ],
 )
 def test_content_commands_open_their_entries(command, eid, lang):
-    assert_answer(CONV.handle_command(fresh("en"), command), eid, lang)
+    assert_answer(send_command(CONV, fresh("en"), command), eid, lang)
 
 
 @pytest.mark.parametrize(
@@ -206,7 +214,7 @@ def test_content_commands_open_their_entries(command, eid, lang):
 )
 def test_photo_and_unknown_command(lang, not_text, unknown):
     user = fresh(lang)
-    for reply, expected in ((CONV.handle_non_text(user), not_text), (CONV.handle_command(user, "frobnicate"), unknown)):
+    for reply, expected in ((send_media(CONV, user), not_text), (send_command(CONV, user, "frobnicate"), unknown)):
         assert plain(reply).startswith(expected) and reply.lang == lang
         assert labels(reply) == [ui("topics", lang), ui("emergency", lang)]
         assert_topic_menu(press(user, reply, ui("topics", lang)), lang)
@@ -223,12 +231,12 @@ def test_photo_and_unknown_command(lang, not_text, unknown):
     ],
 )
 def test_question_gets_its_answer_in_the_questions_language(question, eid, lang):
-    assert_answer(CONV.handle_text(fresh(OTHER[lang]), question), eid, lang)
+    assert_answer(send_text(CONV, fresh(OTHER[lang]), question), eid, lang)
 
 
 def test_answer_buttons_switch_language_open_related_and_share():
     user = fresh("en")
-    answer = CONV.handle_text(user, "What is an ICE detainer?")
+    answer = send_text(CONV, user, "What is an ICE detainer?")
     switched = press(user, answer, "Español")
     assert_answer(switched, "detainer-basics", "es")
     assert switched.edit
@@ -244,7 +252,7 @@ def test_answer_buttons_switch_language_open_related_and_share():
 
 @pytest.mark.parametrize(("text", "eid", "lang"), [("hi", "greeting", "en"), ("gracias", "thanks", "es")])
 def test_small_talk_gets_a_short_reply_and_the_menu(text, eid, lang):
-    reply = CONV.handle_text(fresh(OTHER[lang]), text)
+    reply = send_text(CONV, fresh(OTHER[lang]), text)
     assert plain(reply).strip() == KB.entries[eid].text(lang).answer.strip() and reply.lang == lang
     assert labels(reply) == [ui("topics", lang), ui("emergency", lang)]
 
@@ -263,7 +271,7 @@ UNSURE_ES = "me van a quitar a mis hijos"
 )
 def test_did_you_mean_offers_answers_and_all_topics(question, lang, expected):
     user = fresh(OTHER[lang])
-    reply = CONV.handle_text(user, question)
+    reply = send_text(CONV, user, question)
     assert plain(reply).startswith(ui("unsure", lang)) and reply.lang == lang
     *choices, last, sos = labels(reply)
     assert title(expected, lang) in choices and last == ui("none of these", lang) and len(choices) >= 2
@@ -294,7 +302,7 @@ def _misrouted(question: str, lang: str, eid: str, gets: str):
     ],
 )
 def test_unsupported_questions_say_so_and_point_to_help(question, eid, lang):
-    reply = CONV.handle_text(fresh(OTHER[lang]), question)
+    reply = send_text(CONV, fresh(OTHER[lang]), question)
     assert plain(reply).startswith(KB.entries[eid].text(lang).answer.split("\n")[0])
     assert_no_answer(reply, lang)
 
@@ -302,7 +310,7 @@ def test_unsupported_questions_say_so_and_point_to_help(question, eid, lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_bare_unsupported_topic_says_so_in_the_users_language(lang):
     # English and Spanish speakers both write "green card": no clear language, so the user's own decides.
-    reply = CONV.handle_text(fresh(lang), "green card")  # (the lexical matcher gave the registration-rule answer)
+    reply = send_text(CONV, fresh(lang), "green card")  # (the lexical matcher gave the registration-rule answer)
     assert plain(reply).startswith(KB.entries["immigration-applications"].text(lang).answer.split("\n")[0])
     assert_no_answer(reply, lang)
 
@@ -312,7 +320,7 @@ def test_a_bare_unsupported_topic_says_so_in_the_users_language(lang):
 )
 def test_out_of_scope_question_falls_back_with_contacts_and_topics(question, lang):
     user = fresh(OTHER[lang])
-    reply = CONV.handle_text(user, question)
+    reply = send_text(CONV, user, question)
     assert plain(reply).startswith(ui("sorry", lang))
     assert_no_answer(reply, lang)
     assert plain(press(user, reply, KB.topics[0].labels[lang])) == KB.topics[0].labels[lang]
@@ -327,7 +335,7 @@ NOTHING = ["", "   ", "\n\t \u00a0", "\u200b\u200e\u202e", "\x00\x07\x1b", "\ufe
 @pytest.mark.parametrize("text", NOTHING)
 @pytest.mark.parametrize("lang", LANGS)
 def test_nothing_typed_asks_for_words(text, lang):
-    reply = CONV.handle_text(fresh(lang), text)
+    reply = send_text(CONV, fresh(lang), text)
     assert plain(reply).startswith(ui("type words", lang))
     assert_no_answer(reply, lang)
 
@@ -348,14 +356,14 @@ def test_stale_or_forged_buttons_get_only_a_short_notice(data, lang):
 
 def test_every_button_on_every_screen_round_trips_and_works():
     user = fresh("en")  # presses are not messages: they never count as flooding
-    screens = [CONV.handle_non_text(fresh()), CONV.handle_text(fresh(), "xyzzy"), CONV.handle_text(fresh(), "taxes")]
+    screens = [send_media(CONV, fresh()), send_text(CONV, fresh(), "xyzzy"), send_text(CONV, fresh(), "taxes")]
     for lang in LANGS:
         cmd = {action: names.get(lang) or names["en"] for action, names in SETTINGS["commands"].items()}
         commands = [cmd[a] for a in ("start", "help", "topics", "emergency", "language", "card")] + ["nope"]
-        screens += [CONV.handle_command(fresh(), c) for c in commands]
+        screens += [send_command(CONV, fresh(), c) for c in commands]
         screens += [
-            CONV.handle_text(fresh(), {"en": "hello", "es": "hola"}[lang]),
-            CONV.handle_text(fresh(), UNSURE_ES),
+            send_text(CONV, fresh(), {"en": "hello", "es": "hola"}[lang]),
+            send_text(CONV, fresh(), UNSURE_ES),
         ]
         screens += [CONV.handle_callback(user, f"a:{eid}:{lang}") for eid, e in KB.entries.items() if e.answerable]
     opened, seen = set(), set()
@@ -383,16 +391,16 @@ def test_every_button_on_every_screen_round_trips_and_works():
 # ---------------------------------------------------------------------- flood
 def test_flood_gets_one_note_then_silence_then_normal_again():
     user, other = fresh("es"), fresh("en")
-    burst = [CONV.handle_text(user, "hola") for _ in range(3)]  # text, commands and photos all count
-    burst += [CONV.handle_command(user, "temas") for _ in range(3)] + [CONV.handle_non_text(user) for _ in range(2)]
+    burst = [send_text(CONV, user, "hola") for _ in range(3)]  # text, commands and photos all count
+    burst += [send_command(CONV, user, "temas") for _ in range(3)] + [send_media(CONV, user) for _ in range(2)]
     assert all(r is not None and plain(r) and not plain(r).startswith("Está mandando") for r in burst)
-    note = CONV.handle_text(user, "¿Qué es un detainer?")
+    note = send_text(CONV, user, "¿Qué es un detainer?")
     assert plain(note).startswith("Está mandando mensajes muy rápido") and note.lang == "es"
-    assert CONV.handle_text(user, "¿Qué es un detainer?") is None
-    assert CONV.handle_command(user, "temas").text == "" and CONV.handle_non_text(user).text == ""
-    assert_answer(CONV.handle_text(other, "What is an ICE detainer?"), "detainer-basics", "en")
+    assert send_text(CONV, user, "¿Qué es un detainer?") is None
+    assert send_command(CONV, user, "temas").text == "" and send_media(CONV, user).text == ""
+    assert_answer(send_text(CONV, other, "What is an ICE detainer?"), "detainer-basics", "en")
     CLOCK.now += 10.0
-    assert_answer(CONV.handle_text(user, "¿Qué es un detainer de inmigración?"), "detainer-basics", "es")
+    assert_answer(send_text(CONV, user, "¿Qué es un detainer de inmigración?"), "detainer-basics", "es")
 
 
 # ---------------------------------------------------------------------- inline mode
@@ -461,21 +469,21 @@ def test_inline_query_gives_ranked_full_answers_only(query, first):
 def test_share_button_brings_up_that_answer_first(lang):
     # Share puts the title in the inline query; from an English user an exact Spanish title gives Spanish results:
     # that answer, then whatever else the matcher ranks for the title (the learned ranker may list nothing else).
-    share = button(CONV.handle_command(fresh(lang), "start", f"ice-at-door_{lang}"), "📤").share
+    share = button(send_command(CONV, fresh(lang), "start", f"ice-at-door_{lang}"), "📤").share
     results = CONV.inline_answers(fresh("en"), share)
     ranked = [a.id for a in CONV.matcher.match(share, lang_hint="en").ranking if a.id != "ice-at-door"]
     assert [entry_of(r) for r in results] == [("ice-at-door", lang), *((e, lang) for e in ranked)]
 
 
 def test_links_in_answers_open_the_same_answer():
-    conv = Conversation(KB, shared_matcher(), MemoryStore(), bot_username="kyr_test_bot")
-    answer = conv.handle_command(fresh("en"), "start", "ice-at-door_es")
+    conv = _named(Conversation(KB, shared_matcher(), MemoryStore()), "kyr_test_bot")
+    answer = send_command(conv, fresh("en"), "start", "ice-at-door_es")
     payload = re.search(r"https://t\.me/kyr_test_bot\?start=(\S+)", plain(answer)).group(1)
-    assert conv.handle_command(fresh("en"), "start", payload) == answer
+    assert send_command(conv, fresh("en"), "start", payload) == answer
     for result in conv.inline_answers(fresh("es"), "la migra en mi puerta"):
         (link,) = [b for row in result.buttons for b in row]
         assert link.label == "Abrir en el bot" and link.url.startswith("https://t.me/kyr_test_bot?start=")
-        assert conv.handle_command(fresh("en"), "start", link.url.split("=", 1)[1]).text == result.text
+        assert send_command(conv, fresh("en"), "start", link.url.split("=", 1)[1]).text == result.text
 
 
 # ---------------------------------------------------------------------- kyr-bot ask

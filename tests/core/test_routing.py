@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation import Conversation
+from bot.core.conversation import Conversation
+from bot.core.preferences import MemoryStore
 from bot.knowledge import load_knowledge
-from bot.storage import MemoryStore
-
-from .chat import (
+from testkit.chat import (
     CONV,
     KB,
     LANGS,
@@ -28,17 +27,19 @@ from .chat import (
     labels,
     plain,
     press,
+    send_command,
+    send_text,
     ui,
 )
-from .harness import shared_matcher
+from testkit.harness import shared_matcher
+from testkit.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 KYR_BOT = str(Path(sys.executable).with_name("kyr-bot"))
 QUESTION = {"en": "What is an ICE detainer?", "es": "¿Qué es un detainer de inmigración?"}  # detainer-basics
 
 
 def help_screen(lang: str) -> str:
-    return plain(CONV.handle_command(fresh(lang), "help"))
+    return plain(send_command(CONV, fresh(lang), "help"))
 
 
 # ---------------------------------------------------------------------- the emergency path
@@ -53,14 +54,14 @@ CRIES = {  # a cry for help with no topic, in the language the screen must be in
 @pytest.mark.parametrize(("text", "lang"), [(t, lang) for lang, texts in CRIES.items() for t in texts])
 def test_a_cry_for_help_gets_the_emergency_screen_at_once(text, lang):
     user = fresh(lang)
-    reply = CONV.handle_text(user, text)
+    reply = send_text(CONV, user, text)
     assert_emergency_menu(reply, lang)  # the officer card at once, the situations and Topics
     assert_emergency_screen(press(user, reply, KB.entries["ice-at-door"].text(lang).title), "ice-at-door", lang)
 
 
 @pytest.mark.parametrize(("text", "lang"), [("ayuda", "es"), ("¡Ayúdenme!", "es"), ("help me please", "en")])
 def test_a_cry_for_help_in_a_clear_language_beats_the_app_language(text, lang):
-    assert_emergency_menu(CONV.handle_text(fresh(OTHER[lang]), text), lang)
+    assert_emergency_menu(send_text(CONV, fresh(OTHER[lang]), text), lang)
 
 
 DOOR, ANY = "ice-at-door", None
@@ -89,7 +90,7 @@ HERE_NOW = [  # agents here now: the door's screen when the message says they ar
 
 @pytest.mark.parametrize(("text", "lang", "eid"), HERE_NOW)
 def test_agents_here_now_get_the_emergency_path(text, lang, eid):
-    reply = CONV.handle_text(fresh(lang), text)
+    reply = send_text(CONV, fresh(lang), text)
     if eid is not None:
         assert_emergency_screen(reply, eid, lang)
     elif plain(reply).startswith(ui("sos heading", lang)):
@@ -102,7 +103,7 @@ def test_agents_here_now_get_the_emergency_path(text, lang, eid):
 
 @pytest.mark.parametrize(("command", "lang"), [("ayuda", "es"), ("help", "en"), ("help", "es")])
 def test_help_commands_stay_help(command, lang):
-    reply = CONV.handle_command(fresh(lang), command)
+    reply = send_command(CONV, fresh(lang), command)
     assert plain(reply) == help_screen(lang) and ui("officer", lang) not in plain(reply)
     assert labels(reply)[0] == ui("emergency", lang)
 
@@ -118,7 +119,7 @@ def test_help_commands_stay_help(command, lang):
     ],
 )
 def test_asking_for_help_with_something_is_not_an_emergency(text, lang):
-    text_shown = plain(CONV.handle_text(fresh(lang), text))
+    text_shown = plain(send_text(CONV, fresh(lang), text))
     assert not text_shown.startswith(ui("sos heading", lang)) and ui("officer", lang) not in text_shown
 
 
@@ -134,36 +135,36 @@ LANGUAGE_REQUESTS = [
 @pytest.mark.parametrize(("lang", "text"), LANGUAGE_REQUESTS)
 def test_language_request_without_an_answer_before_confirms_in_the_new_language(lang, text):
     user = fresh(OTHER[lang])
-    reply = CONV.handle_text(user, text)
+    reply = send_text(CONV, user, text)
     assert plain(reply).startswith(ui("language set", lang)) and reply.lang == lang and reply.language_changed
-    assert plain(CONV.handle_command(user, "help")) == help_screen(lang)  # saved
+    assert plain(send_command(CONV, user, "help")) == help_screen(lang)  # saved
 
 
 @pytest.mark.parametrize(("lang", "text"), LANGUAGE_REQUESTS)
 def test_language_request_after_an_answer_shows_that_answer_again_in_the_new_language(lang, text):
     user = fresh(OTHER[lang])
-    assert_answer(CONV.handle_text(user, QUESTION[OTHER[lang]]), "detainer-basics", OTHER[lang])
-    CONV.handle_text(user, {"en": "hello", "es": "hola"}[OTHER[lang]])  # small talk is not an answer to re-show
-    again = CONV.handle_text(user, text)
+    assert_answer(send_text(CONV, user, QUESTION[OTHER[lang]]), "detainer-basics", OTHER[lang])
+    send_text(CONV, user, {"en": "hello", "es": "hola"}[OTHER[lang]])  # small talk is not an answer to re-show
+    again = send_text(CONV, user, text)
     assert_answer(again, "detainer-basics", lang)
-    assert again.language_changed and plain(CONV.handle_command(user, "help")) == help_screen(lang)
+    assert again.language_changed and plain(send_command(CONV, user, "help")) == help_screen(lang)
 
 
 @pytest.mark.parametrize(("lang", "text"), [("es", "en español por favor"), ("en", "in english pls")])
 def test_language_request_re_shows_the_last_answer_opened_by_a_button(lang, text):
     user = fresh(OTHER[lang])
-    answer = CONV.handle_text(user, QUESTION[OTHER[lang]])
+    answer = send_text(CONV, user, QUESTION[OTHER[lang]])
     related = KB.entries["detainer-basics"].related[0]
     press(user, answer, KB.entries[related].text(OTHER[lang]).title)
-    assert_answer(CONV.handle_text(user, text), related, lang)
+    assert_answer(send_text(CONV, user, text), related, lang)
 
 
 @pytest.mark.parametrize(("delete", "lang", "text"), [("delete", "es", "en español"), ("borrar", "en", "in english")])
 def test_delete_forgets_the_remembered_answer_too(delete, lang, text):
     user = fresh(OTHER[lang])
-    CONV.handle_text(user, QUESTION[OTHER[lang]])
-    CONV.handle_command(user, delete)
-    assert plain(CONV.handle_text(user, text)).startswith(ui("language set", lang))
+    send_text(CONV, user, QUESTION[OTHER[lang]])
+    send_command(CONV, user, delete)
+    assert plain(send_text(CONV, user, text)).startswith(ui("language set", lang))
 
 
 @pytest.mark.parametrize(
@@ -177,10 +178,10 @@ def test_delete_forgets_the_remembered_answer_too(delete, lang, text):
 )
 def test_a_question_that_mentions_a_language_is_not_a_language_request(text, lang):
     user = fresh(lang)
-    reply = CONV.handle_text(user, text)
+    reply = send_text(CONV, user, text)
     assert not reply.language_changed
     assert not plain(reply).startswith((ui("language set", "en"), ui("language set", "es")))
-    assert plain(CONV.handle_command(user, "help")) == help_screen(lang)  # nothing saved
+    assert plain(send_command(CONV, user, "help")) == help_screen(lang)  # nothing saved
 
 
 # ---------------------------------------------------------------------- small talk
@@ -206,7 +207,7 @@ def test_a_question_that_mentions_a_language_is_not_a_language_request(text, lan
     ],
 )
 def test_small_talk_gets_the_greeting_not_a_fallback(text, lang):
-    reply = CONV.handle_text(fresh(lang), text)
+    reply = send_text(CONV, fresh(lang), text)
     assert plain(reply).strip() == KB.entries["greeting"].text(lang).answer.strip() and reply.lang == lang
     assert labels(reply) == [ui("topics", lang), ui("emergency", lang)]
 
@@ -225,16 +226,16 @@ DELETE_ONCE_MISSED = [("borra todo lo que te escribí", "es"), ("delete what I s
 @pytest.mark.parametrize(("text", "lang"), DELETE_REQUESTS + DELETE_ONCE_MISSED)
 def test_typing_delete_never_deletes_anything_by_itself(text, lang):
     user = fresh(OTHER[lang])
-    press(user, CONV.handle_command(user, "language"), ui("language", lang))  # the choice saved before
-    reply = CONV.handle_text(user, text)
+    press(user, send_command(CONV, user, "language"), ui("language", lang))  # the choice saved before
+    reply = send_text(CONV, user, text)
     assert not reply.forget_user and not plain(reply).startswith(ui("deleted", lang))
-    assert plain(CONV.handle_command(user, "help")) == help_screen(lang)  # the choice is still there
+    assert plain(send_command(CONV, user, "help")) == help_screen(lang)  # the choice is still there
 
 
 @pytest.mark.parametrize(("text", "lang"), DELETE_REQUESTS + DELETE_ONCE_MISSED)
 def test_typing_delete_gets_the_privacy_answer_with_its_delete_button(text, lang):
     user = fresh(lang)
-    reply = CONV.handle_text(user, text)
+    reply = send_text(CONV, user, text)
     assert_answer(reply, "privacy", lang)
     assert ui("delete button", lang) in labels(reply)
 
@@ -251,7 +252,7 @@ def test_typing_delete_gets_the_privacy_answer_with_its_delete_button(text, lang
     ],
 )
 def test_are_you_a_lawyer_gets_the_about_answer(text, lang):
-    assert_answer(CONV.handle_text(fresh(lang), text), "about-bot", lang)
+    assert_answer(send_text(CONV, fresh(lang), text), "about-bot", lang)
 
 
 # ---------------------------------------------------------------------- the legal-review record
@@ -272,7 +273,7 @@ RECORD = f'legal_review: {{by: "{REVIEWER}", date: 2027-01-15}}\n'
 
 
 def about(conv: Conversation, lang: str) -> str:
-    return plain(conv.handle_command(fresh(lang), {"en": "about", "es": "acerca"}[lang]))
+    return plain(send_command(conv, fresh(lang), {"en": "about", "es": "acerca"}[lang]))
 
 
 def conversation_on(kb_dir: Path) -> Conversation:
@@ -307,7 +308,7 @@ def test_a_recorded_legal_review_is_named_in_about(reviewed_kb, lang):
     lines = text.splitlines()
     reviewed = next(i for i, line in enumerate(lines) if line.startswith(("Reviewed: ", "Revisado el ")))
     assert lines[reviewed + 1] == ENTRY_REVIEW[lang]  # the entry's own record, right under its review date
-    other = plain(reviewed_kb.handle_command(fresh(lang), {"en": "privacy", "es": "privacidad"}[lang]))
+    other = plain(send_command(reviewed_kb, fresh(lang), {"en": "privacy", "es": "privacidad"}[lang]))
     assert ENTRY_REVIEW[lang] not in other  # only the entry that records it
 
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.compose import render_entry, to_plain
 from bot.i18n import format_day, translator
+from bot.screens.compose import render_entry, to_plain
+from testkit.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 KYR_BOT = str(Path(sys.executable).with_name("kyr-bot"))
 MODULE = [sys.executable, "-m", "bot"]
 

@@ -1,7 +1,7 @@
 """The deployment files hold together, as far as can be checked without a Docker engine or systemd.
 
 - Dockerfile: the wheel is built from exactly what the builder stage copies, installed the way the final
-  stage installs it (tests/installed.py), and ``kyr-bot check`` / ``ask`` run with the image's read-only
+  stage installs it (testkit/installed.py), and ``kyr-bot check`` / ``ask`` run with the image's read-only
   root: nothing is written outside the data folder, HOME does not exist.
 - deploy/kyr-bot.service: restarts stop on the bot's "needs a person" exit statuses; ``systemd-analyze
   verify`` accepts it when systemd-analyze is installed.
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .installed import ROOT, InstalledBot, installed_bot
+from testkit.installed import ROOT, InstalledBot, installed_bot
 
 DOCKERFILE = ROOT / "Dockerfile"
 UNIT = ROOT / "deploy" / "kyr-bot.service"
@@ -71,7 +71,7 @@ def image_like(tmp_path_factory: pytest.TempPathFactory) -> InstalledBot:
 
 def test_builder_copies_only_what_exists():
     sources = builder_sources()
-    assert {"pyproject.toml", "bot", "knowledge", "locales"} <= set(sources)
+    assert {"pyproject.toml", "setup.py", "bot", "knowledge", "locales"} <= set(sources)
     for name in sources:
         assert (ROOT / name).exists(), f"the Dockerfile copies {name}, which is missing"
 

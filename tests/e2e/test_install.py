@@ -3,7 +3,7 @@
 The wheel is built from a copy of this working tree without build isolation (this environment's
 setuptools, no network) and installed with ``--no-deps`` into a fresh venv made without pip; a ``.pth``
 file in that venv lets it import the dependencies from the running interpreter's site-packages instead of
-installing them again. The whole round trip takes a few seconds. Details in tests/installed.py.
+installing them again. The whole round trip takes a few seconds. Details in testkit/installed.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from .installed import ROOT, InstalledBot, installed_bot
+from testkit.installed import ROOT, InstalledBot, installed_bot
 
 
 @pytest.fixture(scope="module")

@@ -22,16 +22,15 @@ from pathlib import Path
 
 import pytest
 
-from bot import exitcodes
+from bot.channels.telegram import ALLOWED_UPDATES
 from bot.cli import main
-from bot.health import HEARTBEAT_NAME, PID_NAME
-from bot.telegram import ALLOWED_UPDATES
+from bot.runtime import exitcodes
+from bot.runtime.health import HEARTBEAT_NAME, PID_NAME
+from testkit.botapi_double import BotApiDouble
+from testkit.harness import knowledge, text_of
+from testkit.paths import ROOT
+from tests.e2e.test_webhook import webhook_bot
 
-from .botapi_double import BotApiDouble
-from .harness import knowledge, text_of
-from .test_webhook import webhook_bot
-
-ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "what is an ice detainer"
 UNREACHABLE = "Telegram unreachable, retrying"
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from .botapi_double import BotApiDouble
-from .harness import text_of
+from testkit.botapi_double import BotApiDouble
+from testkit.harness import text_of
+from testkit.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "7351928460:AAHq3xZsecretPartOfTheTokenXYZ_987-abc"
 PUBLIC_URL = "https://bot.example.org/hook/abc"
 

@@ -13,15 +13,15 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from bot.compose import contact_block, to_plain
-from bot.conversation import Conversation
+from bot.core.conversation import Conversation
+from bot.core.preferences import MemoryStore
+from bot.core.replies import User
 from bot.knowledge import KnowledgeError, load_knowledge
-from bot.replies import User
-from bot.storage import MemoryStore
+from bot.screens.compose import contact_block, to_plain
+from testkit.chat import send_command, send_text
+from testkit.harness import knowledge, shared_matcher
+from testkit.paths import ROOT
 
-from .harness import knowledge, shared_matcher
-
-ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 KB = knowledge()
 LANGS = ("en", "es")
@@ -245,8 +245,8 @@ ACLU_RUNS_IT = re.compile(
 @pytest.mark.parametrize("lang", LANGS)
 def test_no_screen_suggests_the_aclu_runs_the_bot(lang):
     conv, user = Conversation(KB, shared_matcher(), MemoryStore()), User(1, lang)
-    screens = [conv.handle_command(user, c) for c in ("start", "help", "emergency")]
-    screens += [conv.handle_text(user, "xyzzy plugh"), conv.handle_text(user, "")]
+    screens = [send_command(conv, user, c) for c in ("start", "help", "emergency")]
+    screens += [send_text(conv, user, "xyzzy plugh"), send_text(conv, user, "")]
     texts = [to_plain(s.text) for s in screens] + [to_plain(contact_block(KB, lang))]
     assert [ACLU_RUNS_IT.findall(t) for t in texts] == [[]] * len(texts)
     assert ACLU_RUNS_IT.search("Hi, I am the ACLU bot") and ACLU_RUNS_IT.search("la ACLU tomará su caso")

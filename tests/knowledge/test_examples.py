@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
-from bot.matcher import Matcher
-from bot.ranker import kb_hash, training_texts
-
-ROOT = Path(__file__).resolve().parent.parent
+from bot.matching.matcher import Matcher
+from bot.matching.ranker import kb_hash, training_texts
+from testkit.paths import ROOT
 
 GOOD = """\
 # a comment

@@ -14,8 +14,8 @@ import pytest
 
 from bot.i18n import check_catalogs
 from bot.knowledge import MAX_ANSWER_CHARS, MIN_QUESTIONS, KnowledgeError, load_knowledge
+from testkit.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 LOCALES = ROOT / "locales"
 KYR_BOT = Path(sys.executable).with_name("kyr-bot")

@@ -6,14 +6,13 @@ bot must fall back) and ``lang`` the language the reply must be in.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
-from bot.matcher import Matcher
+from bot.matching.matcher import Matcher
+from testkit.paths import TEST_DATA
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = TEST_DATA
 
 # The dev set is what the matcher is tuned on: these are the acceptance targets.
 DEV_TOP1 = 0.95  # in-scope questions answered with the expected entry

@@ -11,10 +11,11 @@ import time
 
 import pytest
 
-from bot.conversation import Conversation
-from bot.matcher import ANSWER_AT, SUGGEST_AT, MatchResult
-from bot.replies import User
-from bot.storage import MemoryStore
+from bot.core.conversation import Conversation
+from bot.core.preferences import MemoryStore
+from bot.core.replies import User
+from bot.matching.matcher import ANSWER_AT, SUGGEST_AT, MatchResult
+from testkit.chat import send_text
 
 
 def answered(result: MatchResult, expected: set[str]) -> bool:
@@ -290,9 +291,9 @@ def test_question_wrapped_in_junk_is_still_answered(matcher, query):
 def test_conversation_cleans_direction_overrides(kb, matcher):
     # RTL override around reversed text, as sent by some keyboards or pranks: no crash, a normal reply.
     conv = Conversation(kb, matcher, store=MemoryStore())
-    reply = conv.handle_text(User(1), "\u202ewhat is a detainer\u202c")
+    reply = send_text(conv, User(1), "\u202ewhat is a detainer\u202c")
     assert "detainer" in reply.text.lower()
-    empty = conv.handle_text(User(1), "\u202e\u202c\x00")
+    empty = send_text(conv, User(1), "\u202e\u202c\x00")
     assert empty is not None and empty.buttons  # the "type your question" fallback with topics
 
 

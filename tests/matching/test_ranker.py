@@ -9,11 +9,10 @@ import json
 import numpy as np
 import pytest
 
-from bot.analysis import Analyzer
-from bot.config import Config
 from bot.knowledge import KnowledgeBase
-from bot.matcher import Matcher
-from bot.ranker import (
+from bot.matching.analysis import Analyzer
+from bot.matching.matcher import Matcher
+from bot.matching.ranker import (
     Ranker,
     char_wb_ngrams,
     kb_hash,
@@ -23,6 +22,7 @@ from bot.ranker import (
     vectorizers,
     word_ngrams,
 )
+from bot.runtime.config import Config
 
 SAMPLES = [
     "que hago si la migra toca mi puerta",
@@ -99,7 +99,7 @@ def test_saved_model_is_pickle_free_and_round_trips(ranker: Ranker, matcher: Mat
 
 
 def test_cache_is_used_and_keyed_by_content(kb: KnowledgeBase, ranker: Ranker, matcher: Matcher, tmp_path, monkeypatch):
-    from bot import ranker as ranker_module
+    from bot.matching import ranker as ranker_module
 
     monkeypatch.setattr(ranker_module, "_LOADED", {})
     ranker.save(model_path(tmp_path, kb_hash(kb)))
@@ -122,7 +122,7 @@ def test_the_cache_keeps_the_model_in_use_and_the_last_one_used_before(
     a revert to the content used just before must not refit, and nothing else in the folder is touched."""
     import os
 
-    from bot import ranker as ranker_module
+    from bot.matching import ranker as ranker_module
 
     old = ["000000000000000a", "000000000000000b", "000000000000000c"]
     for age, digest in enumerate(old):  # written in this order, "c" last
@@ -171,7 +171,7 @@ def test_unsupported_entry_is_named_in_json(matcher: Matcher):
 
 def test_train_command_writes_the_model_and_drops_stale_ones(ranker: Ranker, tmp_path, monkeypatch, capsys):
     from bot import cli
-    from bot import ranker as ranker_module
+    from bot.matching import ranker as ranker_module
 
     monkeypatch.setattr(ranker_module, "fit_ranker", lambda kb, prepare: ranker)  # the plumbing, not the fit
     (tmp_path / "00000000000000aa.npz").write_bytes(b"stale")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_API_URL, Config, ConfigError
+from bot.runtime.config import DEFAULT_API_URL, Config, ConfigError
+from testkit.paths import ROOT
 
 TOKEN = "123456:ABCdefGhIJKlmnoPQRstuVWXyz012345678"
 
@@ -23,7 +23,7 @@ def test_missing_token_is_one_clear_line_from_the_real_command(tmp_path):
         capture_output=True,
         text=True,
         timeout=60,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=ROOT,
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()

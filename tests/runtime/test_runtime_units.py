@@ -14,14 +14,14 @@ from types import SimpleNamespace
 import pytest
 from telegram.error import InvalidToken, NetworkError, TimedOut
 
-from bot.config import Config, ConfigError
-from bot.health import Heartbeat, PidFile, check_heartbeat, read_pid
-from bot.logsafe import SafeFormatter, configure_logging, keep_numbers, log_uncaught
-from bot.reload import Reloader
-from bot.storage import DB_NAME, SqliteStore
-from bot.telegram.runner import summary
-from bot.telegram.startup import UNREACHABLE, Backoff, Reachability, until_reachable
-from bot.telegram.webhook import WebhookPlan
+from bot.channels.telegram.runner import summary
+from bot.channels.telegram.startup import UNREACHABLE, Backoff, Reachability, until_reachable
+from bot.channels.telegram.webhook import WebhookPlan
+from bot.runtime.config import Config, ConfigError
+from bot.runtime.health import Heartbeat, PidFile, check_heartbeat, read_pid
+from bot.runtime.logsafe import SafeFormatter, configure_logging, keep_numbers, log_uncaught
+from bot.runtime.reload import Reloader
+from bot.runtime.storage import DB_NAME, SqliteStore
 
 TOKEN = "7351928460:AAHq3xZsecretPartOfTheTokenXYZ_987-abc"
 
@@ -274,20 +274,25 @@ async def test_a_reload_asked_for_while_one_runs_follows_it_instead_of_being_los
     built: list[int] = []
     release = asyncio.Event()
 
+    def conversation(number: int) -> SimpleNamespace:
+        kb = SimpleNamespace(entries={}, warnings=[])
+        return SimpleNamespace(
+            number=number, kb=kb, bot_username=None, reads_group_messages=False, set_identity=lambda *a: None
+        )
+
     class Holder:
-        conversation = None
+        pass
 
     async def after() -> None:
         await release.wait()  # the first reload is still busy after swapping in its conversation
 
-    holder = Holder()
-    reloader = Reloader(config=None, holder=holder, after=after)  # type: ignore[arg-type]
-
-    def build() -> SimpleNamespace:
+    def build(old: SimpleNamespace) -> SimpleNamespace:
         built.append(len(built))
-        return SimpleNamespace(number=len(built), kb=SimpleNamespace(entries={}, warnings=[]))
+        return conversation(len(built))
 
-    reloader.build = build  # type: ignore[method-assign]
+    holder = Holder()
+    holder.conversation = conversation(0)  # type: ignore[attr-defined]
+    reloader = Reloader(build, holder, after=after)  # type: ignore[arg-type]
     first = asyncio.create_task(reloader.reload())
     while not built:
         await asyncio.sleep(0.01)

@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from .botapi_double import BOT_ID, BOT_USERNAME, BotApiDouble
+from testkit.botapi_double import BOT_ID, BOT_USERNAME, BotApiDouble
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The Telegram front end (python-telegram-bot): a thin layer over the conversation core.
+"""The Telegram channel (python-telegram-bot): a thin layer over the conversation core, and the only
+folder that imports ``telegram``.
 
 :mod:`.app` builds the Application, :mod:`.runner` runs it (:mod:`.startup` reaches Telegram,
 :mod:`.webhook` serves a webhook), :mod:`.handlers` turns updates into conversation calls,
@@ -8,8 +9,17 @@
 Telegram's sending limits per chat, :mod:`.polling` settles two copies polling one token.
 """
 
-from .app import ALLOWED_UPDATES, build_application
-from .delivery import DeliveryPolicy, deliver, split_text
-from .runner import run_bot
+from bot.channels.telegram.app import ALLOWED_UPDATES, TelegramBot, build_application
+from bot.channels.telegram.delivery import DeliveryPolicy, deliver, split_text
+from bot.channels.telegram.runner import RunOptions, run_bot
 
-__all__ = ["ALLOWED_UPDATES", "DeliveryPolicy", "build_application", "deliver", "run_bot", "split_text"]
+__all__ = [
+    "ALLOWED_UPDATES",
+    "DeliveryPolicy",
+    "RunOptions",
+    "TelegramBot",
+    "build_application",
+    "deliver",
+    "run_bot",
+    "split_text",
+]

@@ -1,9 +1,10 @@
-"""Building the python-telegram-bot Application (:mod:`.runner` runs it)."""
+"""Building the python-telegram-bot Application and its parts (:mod:`.runner` runs it)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from telegram import LinkPreviewOptions, MessageEntity, Update
 from telegram.constants import ParseMode
@@ -19,14 +20,15 @@ from telegram.ext import (
     filters,
 )
 
-from ..config import Config
-from ..conversation import Conversation
-from .delivery import DEFAULT_POLICY, DeliveryPolicy
-from .filters import AddressedToBot, ViaThisBot
-from .handlers import TelegramFrontEnd
-from .polling import ConflictGuard, PollingRequest
-from .throttle import PerChatRateLimiter
-from .updates import DuplicateGuard, PerChatUpdateProcessor
+from bot.channels.telegram.delivery import DEFAULT_POLICY, DeliveryPolicy
+from bot.channels.telegram.filters import AddressedToBot, ViaThisBot
+from bot.channels.telegram.handlers import TelegramFrontEnd
+from bot.channels.telegram.photos import FileIds
+from bot.channels.telegram.polling import ConflictGuard, PollingRequest
+from bot.channels.telegram.throttle import PerChatRateLimiter
+from bot.channels.telegram.updates import DuplicateGuard, PerChatUpdateProcessor
+from bot.core.conversation import Conversation
+from bot.runtime.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -39,22 +41,33 @@ SPARE_CONNECTIONS = 4  # beyond one per slot: button answers, held-back answers,
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "inline_query", "my_chat_member")
 
 
+@dataclass(frozen=True)
+class TelegramBot:
+    """What :func:`build_application` builds: the Application, the front end that answers through the
+    conversation, the getUpdates connection and the guard against a second copy polling the token."""
+
+    app: Application
+    front: TelegramFrontEnd
+    polling: PollingRequest
+    conflicts: ConflictGuard
+
+
 def build_application(
     config: Config,
     conversation: Conversation,
     *,
+    files: FileIds | None = None,
     policy: DeliveryPolicy = DEFAULT_POLICY,
     read_timeout: float | None = None,
     on_poll_answer: Callable[[int], None] | None = None,
-) -> Application:
+) -> TelegramBot:
     """The Application for ``config`` (token, API URL, send rate) answering through ``conversation``.
 
-    ``read_timeout`` (seconds) overrides the HTTP read timeouts (tests use short ones); ``policy`` says
-    how hard to retry a reply; ``on_poll_answer`` is told the HTTP status of every answered ``getUpdates``
-    (the heartbeat). The front end is in ``app.bot_data["front"]``, the getUpdates connection
-    in ``app.bot_data["polling"]``, the guard against a second copy in ``app.bot_data["conflicts"]``.
+    ``files`` keeps Telegram's ids of uploaded pictures (memory only when not given); ``read_timeout``
+    (seconds) overrides the HTTP read timeouts (tests use short ones); ``policy`` says how hard to retry
+    a reply; ``on_poll_answer`` is told the HTTP status of every answered ``getUpdates`` (the heartbeat).
     """
-    front = TelegramFrontEnd(conversation, policy)
+    front = TelegramFrontEnd(conversation, policy, files)
     polling = PollingRequest(on_answer=on_poll_answer, read_timeout=read_timeout or GET_UPDATES_READ_TIMEOUT)
     defaults = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
     builder = (
@@ -74,22 +87,21 @@ def build_application(
         # Spread the allowance over tenths of a second, so a burst does not send a whole second's worth
         # at once (Telegram counts roughly per second, and would answer "429 Too Many Requests").
         period = 0.1 if config.max_rate >= 10 else 1.0
-        limiter = PerChatRateLimiter(config.max_rate * period, period, max_retries=3)
+        limiter = PerChatRateLimiter(config.max_rate * period, period)
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB types it for no retry data
     app = builder.build()
-    app.bot_data["front"] = front
-    app.bot_data["polling"] = polling
     conflicts = ConflictGuard(polling, config.conflict_grace)
     conflicts.app = app
-    app.bot_data["conflicts"] = conflicts
     add_handlers(app, front)
     app.add_error_handler(conflicts.on_error)
     app.add_error_handler(front.on_error)
-    return app
+    return TelegramBot(app, front, polling, conflicts)
 
 
 def add_handlers(app: Application, front: TelegramFrontEnd) -> None:
-    """Route every update type in ALLOWED_UPDATES to the front end."""
+    """Route every update type in ALLOWED_UPDATES to the front end. Order matters: group -2 drops the
+    bot's own inline results sent back into a chat, group -1 drops updates already answered, then the
+    first matching handler of group 0 answers (commands before text, private before group)."""
     private = filters.ChatType.PRIVATE
     in_group = filters.ChatType.GROUPS
     to_bot = filters.Entity(MessageEntity.MENTION) | filters.REPLY

@@ -1,4 +1,12 @@
-"""Sending with retries: flood waits (429), network faults and 5xx, and long texts split to fit."""
+"""Sending with retries, and long texts split to fit.
+
+The one retry policy for everything the bot sends (:func:`deliver`; the rate limiter in :mod:`.throttle`
+never retries on its own): at most ``DeliveryPolicy.attempts`` calls per message. A 429 ("Too Many
+Requests") waits as long as Telegram asks (at most ``max_retry_after`` seconds), giving the update's
+working slot to other chats meanwhile, then tries again; a network fault or a 5xx waits ``backoff`` ×
+the attempt number; a user who blocked the bot (403) and a message Telegram refuses (400) are not
+retried. Nothing is logged with the message's text.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +20,8 @@ from dataclasses import dataclass
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
-from ..compose import TELEGRAM_TEXT_LIMIT
-from .updates import outside_slot
+from bot.channels.telegram.updates import outside_slot
+from bot.core.limits import MESSAGE_TEXT_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +39,7 @@ class DeliveryPolicy:
 DEFAULT_POLICY = DeliveryPolicy()
 
 
-def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+def split_text(text: str, limit: int = MESSAGE_TEXT_CHARS) -> list[str]:
     """Split at paragraph boundaries so no part is over ``limit`` characters (answers are composed to
     fit; this is a safety net for anything longer)."""
     if len(text) <= limit:

@@ -1,11 +1,11 @@
-"""The Telegram handlers: updates become conversation calls, replies become Bot API calls. All the
-thinking happens in the conversation core."""
+"""The Telegram handlers: updates become :class:`~bot.core.replies.Message` s for the conversation core,
+replies become Bot API calls. All the thinking happens in the core; this module only reads Telegram's
+update, asks the core through its public methods and sends what comes back."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import replace
 
 from telegram import BotCommand, BotCommandScopeChat, ChatMember, InlineQueryResult, Update
@@ -13,37 +13,35 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
-from ..compose import TELEGRAM_TEXT_LIMIT
-from ..conversation import Conversation
-from ..i18n import translator
-from ..replies import Reply, User
-from .delivery import DEFAULT_POLICY, DeliveryPolicy
-from .filters import AddressedToBot, strip_mention
-from .incoming import GROUP_TYPES, Command, command_in, thread_of, user_of
-from .markup import inline_article, keyboard
-from .outgoing import send_reply
-from .photos import inline_photo, send_photo_reply
+from bot.channels.telegram.delivery import DEFAULT_POLICY, DeliveryPolicy
+from bot.channels.telegram.filters import AddressedToBot, strip_mention
+from bot.channels.telegram.incoming import GROUP_TYPES, TypedCommand, command_in, thread_of, user_of
+from bot.channels.telegram.markup import inline_article, keyboard
+from bot.channels.telegram.outgoing import send_reply
+from bot.channels.telegram.photos import FileIds, MemoryFileIds, inline_photo, send_photo_reply
+from bot.core.conversation import Conversation
+from bot.core.limits import CALLBACK_NOTICE_CHARS, MESSAGE_TEXT_CHARS
+from bot.core.replies import Message, Reply, User
 
 log = logging.getLogger(__name__)
 
 INLINE_CACHE_SECONDS = 30
-CALLBACK_NOTICE_CHARS = 200  # Bot API: answerCallbackQuery text is 0-200 characters
-HOLD_SECONDS = 1.5  # the newest message of a dropped burst is answered once the sender is quiet this long
 PRIVACY_MODE_WARNING = (
     "Group privacy mode is on: in groups Telegram delivers only commands and replies to the bot's "
     "messages, never a plain '@bot question'. To answer mentions, send /setprivacy to @BotFather and "
     "choose Disable, or make the bot an admin of the group (see 'In groups' in the README)."
 )
-Answer = Callable[[User], Reply | None]
 
 
 class TelegramFrontEnd:
     """Holds the conversation and the handlers; one per Application."""
 
-    def __init__(self, conversation: Conversation, policy: DeliveryPolicy = DEFAULT_POLICY) -> None:
+    def __init__(
+        self, conversation: Conversation, policy: DeliveryPolicy = DEFAULT_POLICY, files: FileIds | None = None
+    ) -> None:
         self.conversation = conversation
         self.policy = policy
-        self._held: dict[tuple[int, int | None], int] = {}  # (chat, sender) -> update id held back
+        self.files: FileIds = files or MemoryFileIds()  # Telegram's ids of pictures already uploaded
 
     # -------------------------------------------------------------- sending
     async def send(self, update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply | None) -> None:
@@ -53,8 +51,8 @@ class TelegramFrontEnd:
             return
         message = update.effective_message
         if reply.photo is not None:
-            store, thread = self.conversation.store, thread_of(message)
-            await send_photo_reply(context.bot, chat.id, reply, store, self.policy, message_thread_id=thread)
+            thread = thread_of(message)
+            await send_photo_reply(context.bot, chat.id, reply, self.files, self.policy, message_thread_id=thread)
             return
         if not reply.text:
             return
@@ -69,7 +67,7 @@ class TelegramFrontEnd:
         try:
             if reply.language_changed:
                 await context.bot.set_my_commands(
-                    [BotCommand(name, desc) for name, desc in self.conversation.commands.menu(reply.lang)],
+                    [BotCommand(name, desc) for name, desc in self.conversation.command_menu(reply.lang)],
                     scope=BotCommandScopeChat(chat_id),
                 )
             if reply.forget_user:
@@ -77,29 +75,22 @@ class TelegramFrontEnd:
         except TelegramError as exc:
             log.warning("Could not update a chat's command menu (%s).", type(exc).__name__)
 
-    async def answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, make: Answer) -> None:
-        """Answer a message with ``make(user)``. When the flood guard drops it (no reply), it is held
-        back instead: if no newer message from the same sender comes within HOLD_SECONDS, it is
-        answered after all, so the newest message of a burst is never lost."""
-        user = user_of(update)
-        reply = make(user)
-        key = (update.effective_chat.id if update.effective_chat else 0, user.id)
-        if reply is None or (not reply.text and reply.photo is None):
-            self._held[key] = update.update_id
-            context.application.create_task(self._answer_held(update, context, make, key), update=update)
+    async def answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message) -> None:
+        """Hand ``message`` to the conversation and send the reply. A message flood protection held back
+        (the newest of a burst) is asked about again once its hold has passed, and answered then unless a
+        newer message from the same sender superseded it: the newest message of a burst is never lost."""
+        chat = update.effective_chat
+        user = replace(user_of(update), chat_id=chat.id if chat else None)
+        reply = self.conversation.handle(user, message)
+        if reply.hold is not None:
+            context.application.create_task(self._release(update, context, reply), update=update)
             return
-        if self._held.get(key, update.update_id) < update.update_id:
-            del self._held[key]  # a newer message is answered: the held one is superseded
         await self.send(update, context, reply)
 
-    async def _answer_held(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, make: Answer, key: tuple[int, int | None]
-    ) -> None:
-        await asyncio.sleep(HOLD_SECONDS)
-        if self._held.get(key) != update.update_id:
-            return
-        del self._held[key]
-        await self.send(update, context, make(replace(user_of(update), flood_exempt=True)))
+    async def _release(self, update: Update, context: ContextTypes.DEFAULT_TYPE, held: Reply) -> None:
+        assert held.hold is not None
+        await asyncio.sleep(held.hold.seconds)
+        await self.send(update, context, self.conversation.release(held.hold))
 
     # -------------------------------------------------------------- handlers
     async def ignore(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -116,36 +107,33 @@ class TelegramFrontEnd:
             await self.command(update, context, command)
 
     async def command(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, command: Command, caption: bool = False
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, typed: TypedCommand, caption: bool = False
     ) -> None:
         """A typed command: answered when it is for this bot (a known one, or an unknown one named
         @ this bot, or any in a private chat)."""
         chat = update.effective_chat
         if chat is None or chat.type == ChatType.CHANNEL:
             return  # a channel post: the bot does not talk in channels
-        if command.target and command.target != (context.bot.username or "").lower():
+        if typed.target and typed.target != (context.bot.username or "").lower():
             return  # addressed to another bot
-        known = self.conversation.commands.resolve(command.name)[0] is not None
-        if not known and chat.type != ChatType.PRIVATE and not command.target:
+        command = self.conversation.command(typed.name, typed.arg)
+        if not command.known and chat.type != ChatType.PRIVATE and not typed.target:
             return  # a bare unknown command in a group is probably for someone else
-        name = command.name if known else "?"
-        await self.answer(
-            update, context, lambda u: self.conversation.handle_command(u, name, command.arg, caption=caption)
-        )
+        await self.answer(update, context, Message(command=command, caption=caption))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A typed question (in a group: one that mentions or replies to the bot)."""
         message = update.effective_message
         if message is None or message.text is None:
             return
-        command = command_in(message.text, None)  # a command hidden behind invisible characters
-        if command is not None and self.conversation.commands.resolve(command.name)[0] is not None:
-            await self.command(update, context, command)
+        typed = command_in(message.text, None)  # a command hidden behind invisible characters
+        if typed is not None and self.conversation.command(typed.name).known:
+            await self.command(update, context, typed)
             return
         text = message.text
         if update.effective_chat and update.effective_chat.type != ChatType.PRIVATE:
             text = strip_mention(message, context.bot.username or "")
-        await self.answer(update, context, lambda u: self.conversation.handle_text(u, text))
+        await self.answer(update, context, Message(text))
 
     async def on_caption(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A picture, file or voice note with a caption: the caption is the message's text (its
@@ -154,20 +142,20 @@ class TelegramFrontEnd:
         chat = update.effective_chat
         if message is None or chat is None or not message.caption:
             return
-        command = command_in(message.caption, message.caption_entities)
-        if command is not None:
-            await self.command(update, context, command, caption=True)
+        typed = command_in(message.caption, message.caption_entities)
+        if typed is not None:
+            await self.command(update, context, typed, caption=True)
             return
         text = message.caption
         if chat.type != ChatType.PRIVATE:
             if not AddressedToBot().filter(message):
                 return
             text = strip_mention(message, context.bot.username or "")
-        await self.answer(update, context, lambda u: self.conversation.handle_text(u, text, caption=True))
+        await self.answer(update, context, Message(text, caption=True))
 
     async def on_non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo, sticker, voice note… without words."""
-        await self.answer(update, context, self.conversation.handle_non_text)
+        await self.answer(update, context, Message(media_only=True))
 
     async def on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The bot was added to a group: say how to ask it there."""
@@ -197,7 +185,7 @@ class TelegramFrontEnd:
         if reply.edit and message is not None and getattr(message, "text", None) is not None:
             try:
                 await context.bot.edit_message_text(
-                    reply.text[:TELEGRAM_TEXT_LIMIT],
+                    reply.text[:MESSAGE_TEXT_CHARS],
                     chat_id=message.chat.id,
                     message_id=message.message_id,
                     reply_markup=keyboard(reply.buttons),
@@ -222,7 +210,7 @@ class TelegramFrontEnd:
         for answer in answers:
             if answer.photo_key is None:
                 results.append(inline_article(answer))
-            elif file_id := self.conversation.store.get_file_id(answer.photo_key):
+            elif file_id := self.files.get_file_id(answer.photo_key):
                 results.append(inline_photo(answer, file_id))  # a picture someone already asked for
         try:
             await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
@@ -244,29 +232,17 @@ class TelegramFrontEnd:
         """Set the command menus and descriptions, in every language, and learn the bot's username and
         whether it reads every group message (a WARNING when group privacy mode is on)."""
         bot = app.bot
-        self.conversation.bot_username = bot.username
-        self.conversation.reads_group_messages = bool(bot.can_read_all_group_messages)
+        conversation = self.conversation
+        conversation.set_identity(bot.username, bool(bot.can_read_all_group_messages))
         if not bot.can_read_all_group_messages:
             log.warning(PRIVACY_MODE_WARNING)
-        kb = self.conversation.kb
-        for lang in kb.languages:
-            code = None if lang == kb.default_language else lang
-            _ = translator(lang).gettext
-            names = kb.affiliate.names(lang)
+        for lang in conversation.languages:
+            code = None if lang == conversation.default_language else lang
+            description, short = conversation.descriptions(lang)
             try:
-                commands = [BotCommand(n, d) for n, d in self.conversation.commands.menu(lang)]
+                commands = [BotCommand(n, d) for n, d in conversation.command_menu(lang)]
                 await bot.set_my_commands(commands, language_code=code)
-                await bot.set_my_description(
-                    _(
-                        "Free, bilingual answers about your rights with immigration enforcement in {region}: ICE "
-                        "detainers, 287(g), agents at your door, and how to reach the {organization}. "
-                        "Information, not legal advice."
-                    ).format(**names),
-                    language_code=code,
-                )
-                await bot.set_my_short_description(
-                    _("Know your rights: immigration enforcement in {region}. English and Spanish.").format(**names),
-                    language_code=code,
-                )
+                await bot.set_my_description(description, language_code=code)
+                await bot.set_my_short_description(short, language_code=code)
             except TelegramError as exc:
                 log.warning("Could not set the bot's menu or description (%s).", type(exc).__name__)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
 
-from ..conversation import clean_input
-from ..replies import User
+from bot.core.conversation import clean_input
+from bot.core.replies import User
 
 GROUP_ANONYMOUS_BOT = 1087968824  # the sender of every anonymous group admin's message
 CHANNEL_BOT = 136817688  # the sender of messages posted in a group on behalf of a channel
@@ -59,16 +59,16 @@ def thread_of(message: Message | None) -> int | None:
 
 
 @dataclass(frozen=True)
-class Command:
-    """A command as typed: its name (lowercase, no slash), the bot it names after @ ('' if none) and
-    the text after it, cleaned."""
+class TypedCommand:
+    """A command as Telegram delivers it: its name (lowercase, no slash), the bot it names after @ (''
+    if none) and the text after it, cleaned. The core resolves the name (``Conversation.command``)."""
 
     name: str
     target: str
     arg: str
 
 
-def command_in(text: str | None, entities: tuple[MessageEntity, ...] | None) -> Command | None:
+def command_in(text: str | None, entities: tuple[MessageEntity, ...] | None) -> TypedCommand | None:
     """The command at the start of a text or caption: the bot_command entity Telegram marked at offset
     0 (invisible characters around it do not matter); else a command-shaped first word once invisible
     characters are removed. None when the message is not a command."""
@@ -79,9 +79,9 @@ def command_in(text: str | None, entities: tuple[MessageEntity, ...] | None) -> 
         head = text.encode("utf-16-le")[: 2 * marked.length].decode("utf-16-le", "ignore")
         match = _COMMAND.match(clean_input(head))
         if match:
-            return Command(match.group(1).lower(), (match.group(2) or "").lower(), clean_input(text[len(head) :]))
+            return TypedCommand(match.group(1).lower(), (match.group(2) or "").lower(), clean_input(text[len(head) :]))
     cleaned = clean_input(text)
     match = _COMMAND.match(cleaned)
     if match is None:
         return None
-    return Command(match.group(1).lower(), (match.group(2) or "").lower(), cleaned[match.end() :].strip())
+    return TypedCommand(match.group(1).lower(), (match.group(2) or "").lower(), cleaned[match.end() :].strip())

@@ -12,12 +12,8 @@ from telegram import (
     SwitchInlineQueryChosenChat,
 )
 
-from ..callbacks import MAX_CALLBACK_BYTES
-from ..compose import TELEGRAM_TEXT_LIMIT
-from ..conversation import MAX_INLINE_QUERY_CHARS
-from ..replies import Button, InlineAnswer
-
-MAX_RESULT_ID_BYTES = 64  # Bot API: an inline result id is 1-64 bytes
+from bot.core.limits import CALLBACK_DATA_BYTES, INLINE_QUERY_CHARS, INLINE_RESULT_ID_BYTES, MESSAGE_TEXT_CHARS
+from bot.core.replies import Button, InlineAnswer
 
 
 @lru_cache(maxsize=4096)
@@ -32,13 +28,13 @@ def keyboard(reply_buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMar
                 out.append(InlineKeyboardButton(b.label, url=b.url))
             elif b.share is not None:
                 chosen = SwitchInlineQueryChosenChat(
-                    query=b.share[:MAX_INLINE_QUERY_CHARS],
+                    query=b.share[:INLINE_QUERY_CHARS],
                     allow_user_chats=True,
                     allow_group_chats=True,
                     allow_channel_chats=True,
                 )
                 out.append(InlineKeyboardButton(b.label, switch_inline_query_chosen_chat=chosen))
-            elif b.data and len(b.data.encode()) <= MAX_CALLBACK_BYTES:
+            elif b.data and len(b.data.encode()) <= CALLBACK_DATA_BYTES:
                 out.append(InlineKeyboardButton(b.label, callback_data=b.data))
         if out:
             rows.append(out)
@@ -48,9 +44,9 @@ def keyboard(reply_buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMar
 def inline_article(answer: InlineAnswer) -> InlineQueryResultArticle:
     """One inline-mode result that sends the full answer (parse mode and link previews from Defaults)."""
     return InlineQueryResultArticle(
-        id=answer.id[:MAX_RESULT_ID_BYTES],
+        id=answer.id[:INLINE_RESULT_ID_BYTES],
         title=answer.title,
         description=answer.description,
-        input_message_content=InputTextMessageContent(answer.text[:TELEGRAM_TEXT_LIMIT]),
+        input_message_content=InputTextMessageContent(answer.text[:MESSAGE_TEXT_CHARS]),
         reply_markup=keyboard(answer.buttons),
     )

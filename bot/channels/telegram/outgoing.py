@@ -10,20 +10,19 @@ from functools import partial
 from telegram import Bot, ForceReply, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import ChatMigrated
 
-from ..i18n import translator
-from ..replies import Reply
-from .delivery import DeliveryPolicy, deliver, split_text
-from .markup import keyboard
+from bot.channels.telegram.delivery import DeliveryPolicy, deliver, split_text
+from bot.channels.telegram.markup import keyboard
+from bot.core.limits import INPUT_PLACEHOLDER_CHARS
+from bot.core.replies import Reply
+from bot.i18n import translator
 
 log = logging.getLogger(__name__)
-
-MAX_PLACEHOLDER_CHARS = 64  # Bot API: ForceReply.input_field_placeholder is 1-64 characters
 
 
 def force_reply(lang: str) -> ForceReply:
     """The prompt Telegram recommends for bots in privacy mode: the asker's next message is a reply to
     the bot, which Telegram delivers (``selective``: only the person the message answers)."""
-    placeholder = translator(lang).gettext("Type your question")[:MAX_PLACEHOLDER_CHARS]
+    placeholder = translator(lang).gettext("Type your question")[:INPUT_PLACEHOLDER_CHARS]
     return ForceReply(selective=True, input_field_placeholder=placeholder)
 
 

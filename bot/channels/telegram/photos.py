@@ -4,29 +4,53 @@ the picture's content hash so an edited card is never sent stale."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Bot, InlineQueryResultCachedPhoto, InputFile, Message
 
-from ..compose import esc
-from ..replies import InlineAnswer, Reply
-from ..storage import PreferenceStore
-from .delivery import DeliveryPolicy, deliver
-from .markup import MAX_RESULT_ID_BYTES, keyboard
+from bot.channels.telegram.delivery import DeliveryPolicy, deliver
+from bot.channels.telegram.markup import keyboard
+from bot.core.limits import CAPTION_CHARS, INLINE_RESULT_ID_BYTES
+from bot.core.replies import InlineAnswer, Reply
+from bot.screens.compose import esc
 
 log = logging.getLogger(__name__)
 
-MAX_CAPTION_CHARS = 1024  # Bot API: a photo caption is 0-1024 characters after entities parsing
+
+class FileIds(Protocol):
+    """Telegram's ids of pictures the bot uploaded, by the picture's content key (no user data). The
+    SQLite store (:class:`bot.runtime.storage.SqliteStore`) keeps them across restarts."""
+
+    def get_file_id(self, key: str) -> str | None:
+        """Telegram's id for an uploaded picture, or None when it was never sent."""
+
+    def set_file_id(self, key: str, file_id: str) -> None:
+        """Remember Telegram's id for an uploaded picture."""
+
+
+class MemoryFileIds:
+    """File ids kept in memory only."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, str] = {}
+
+    def get_file_id(self, key: str) -> str | None:
+        """Telegram's id for an uploaded picture, or None when it was never sent."""
+        return self._ids.get(key)
+
+    def set_file_id(self, key: str, file_id: str) -> None:
+        """Remember Telegram's id for an uploaded picture."""
+        self._ids[key] = file_id
 
 
 async def send_photo_reply(
-    bot: Bot, chat_id: int, reply: Reply, store: PreferenceStore, policy: DeliveryPolicy, **extra: Any
+    bot: Bot, chat_id: int, reply: Reply, store: FileIds, policy: DeliveryPolicy, **extra: Any
 ) -> bool:
     """Send ``reply.photo`` with its caption and buttons: by the stored file id when there is one for the
     picture's content hash, else uploaded (and its file id stored). Returns True when it was delivered."""
     photo = reply.photo
     assert photo is not None
-    caption = esc(photo.caption[:MAX_CAPTION_CHARS])
+    caption = esc(photo.caption[:CAPTION_CHARS])
     markup = keyboard(reply.buttons)
     known = store.get_file_id(photo.key)
     if known:
@@ -53,10 +77,10 @@ async def send_photo_reply(
 def inline_photo(answer: InlineAnswer, file_id: str) -> InlineQueryResultCachedPhoto:
     """An inline result that sends an already uploaded picture (the rights card) with its caption."""
     return InlineQueryResultCachedPhoto(
-        id=answer.id[:MAX_RESULT_ID_BYTES],
+        id=answer.id[:INLINE_RESULT_ID_BYTES],
         photo_file_id=file_id,
         title=answer.title,
         description=answer.description,
-        caption=esc(answer.caption[:MAX_CAPTION_CHARS]),
+        caption=esc(answer.caption[:CAPTION_CHARS]),
         reply_markup=keyboard(answer.buttons),
     )

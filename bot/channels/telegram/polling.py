@@ -18,7 +18,7 @@ from telegram.error import Conflict
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 from telegram.request import HTTPXRequest
 
-from ..exitcodes import ANOTHER_POLLER
+from bot.runtime.exitcodes import ANOTHER_POLLER
 
 log = logging.getLogger(__name__)
 

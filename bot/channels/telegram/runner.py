@@ -1,12 +1,13 @@
 """``kyr-bot run``: check the content, reach Telegram, then poll or serve the webhook until stopped.
 
 One asyncio loop does it all: SIGTERM and SIGINT stop the bot cleanly (what was fetched is answered and
-confirmed first), SIGHUP reloads the content (:mod:`bot.reload`). Exit statuses: :mod:`bot.exitcodes`.
+confirmed first), SIGHUP reloads the content (:mod:`bot.runtime.reload`). Exit statuses:
+:mod:`bot.runtime.exitcodes`. The content and the conversation come from the composition root
+(:mod:`bot.app`).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import secrets
@@ -19,17 +20,20 @@ from urllib.parse import urlsplit
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
-from .. import exitcodes, version
-from ..config import Config
-from ..conversation import Conversation
-from ..flood import FloodGuard
-from ..health import HEARTBEAT_NAME, PID_NAME, Heartbeat, PidFile
-from ..logsafe import configure_logging, install_excepthooks, scrub
-from ..reload import ContentError, Reloader, load_content
-from ..storage import SqliteStore
-from .app import ALLOWED_UPDATES, LONG_POLL_TIMEOUT, build_application
-from .startup import Reachability, polling_error_callback, until_reachable
-from .webhook import WebhookPlan, WebhookServer
+from bot import app as composition
+from bot import version
+from bot.channels.telegram.app import ALLOWED_UPDATES, LONG_POLL_TIMEOUT, build_application
+from bot.channels.telegram.startup import Reachability, polling_error_callback, until_reachable
+from bot.channels.telegram.webhook import WebhookPlan, WebhookServer
+from bot.core.conversation import Conversation
+from bot.core.flood import FloodGuard
+from bot.knowledge.checks import ContentError
+from bot.runtime import exitcodes
+from bot.runtime.config import Config
+from bot.runtime.health import HEARTBEAT_NAME, PID_NAME, Heartbeat, PidFile
+from bot.runtime.logsafe import configure_logging, install_excepthooks, scrub
+from bot.runtime.reload import Reloader
+from bot.runtime.storage import SqliteStore
 
 log = logging.getLogger(__name__)
 
@@ -48,25 +52,34 @@ class Outcome:
         self.stop.set()
 
 
-def run_bot(args: argparse.Namespace, config: Config) -> int:
-    """``kyr-bot run`` (``args``: ``webhook_url``, ``listen``, ``port``). Returns the exit status."""
+@dataclass(frozen=True)
+class RunOptions:
+    """How to reach Telegram: long polling (no ``webhook_url``), or a webhook at the public https
+    ``webhook_url``, served on plain HTTP at ``listen``:``port`` (a reverse proxy does TLS)."""
+
+    webhook_url: str | None = None
+    listen: str = "127.0.0.1"
+    port: int = 8443
+
+
+def run_bot(config: Config, options: RunOptions = RunOptions()) -> int:
+    """``kyr-bot run``. Returns the exit status."""
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until the loop handles it: a reload, never a kill
     configure_logging(config.log_level_number, secrets=[config.token])
     install_excepthooks()
     try:
-        kb = load_content(config)
+        kb = composition.load_content(config, card=True)
     except ContentError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"kyr-bot: refusing to start with broken {exc.what}.", file=sys.stderr)
+        print(f"kyr-bot: refusing to start with a broken {exc.what}:", file=sys.stderr)
+        composition.report_problems(exc.problems, exc.what)
         return exitcodes.BAD_CONFIG
     plan = None
-    if args.webhook_url:
-        parts = urlsplit(args.webhook_url)
+    if options.webhook_url:
+        parts = urlsplit(options.webhook_url)
         if parts.scheme != "https" or not parts.netloc:
             print("kyr-bot: --webhook-url must be a public https:// URL", file=sys.stderr)
             return exitcodes.BAD_CONFIG
-        plan = WebhookPlan(args.webhook_url, parts.path, args.listen, args.port, config.webhook_secret or "")
+        plan = WebhookPlan(options.webhook_url, parts.path, options.listen, options.port, config.webhook_secret or "")
     store = SqliteStore(config.data_dir)
     log.info("%s", summary(config, kb.languages, len(kb.entries), plan, store))
     for warning in kb.warnings:
@@ -80,8 +93,8 @@ def run_bot(args: argparse.Namespace, config: Config) -> int:
     pid_file = PidFile(config.data_dir / PID_NAME)
     pid_file.write()
     try:
-        conversation = Conversation.from_knowledge(kb, store, cache_dir=config.model_cache_dir, flood=FloodGuard())
-        return asyncio.run(serve(config, conversation, plan))
+        conversation = composition.build_conversation(kb, config, store, flood=FloodGuard())
+        return asyncio.run(serve(config, conversation, plan, store))
     except InvalidToken as exc:
         # python-telegram-bot's message quotes the token; Telegram's own ("Unauthorized") is the cause.
         said = exc.__cause__ if isinstance(exc.__cause__, InvalidToken) else exc
@@ -107,8 +120,9 @@ def summary(
     return f"kyr-bot {version()}: {entries} entries in {', '.join(languages)}; {mode}; {rate}; {state}."
 
 
-async def serve(config: Config, conversation: Conversation, plan: WebhookPlan | None) -> int:
-    """Run until SIGTERM/SIGINT (or a rejected token, raised as InvalidToken). Returns the exit status."""
+async def serve(config: Config, conversation: Conversation, plan: WebhookPlan | None, store: SqliteStore) -> int:
+    """Run until SIGTERM/SIGINT (or a rejected token, raised as InvalidToken). Returns the exit status.
+    ``store`` keeps language choices (the conversation's) and uploaded pictures' ids (the channel's)."""
     outcome = Outcome()
     reachability = Reachability()
     heartbeat = Heartbeat(config.data_dir / HEARTBEAT_NAME)
@@ -120,16 +134,19 @@ async def serve(config: Config, conversation: Conversation, plan: WebhookPlan | 
         elif status in (401, 404):
             outcome.end(exitcodes.TOKEN_REJECTED)
 
-    app = build_application(config, conversation, on_poll_answer=None if plan else on_poll_answer)
-    front = app.bot_data["front"]
-    conflicts = app.bot_data["conflicts"]
+    telegram = build_application(config, conversation, files=store, on_poll_answer=None if plan else on_poll_answer)
+    app, front, conflicts = telegram.app, telegram.front, telegram.conflicts
     conflicts.on_give_way = lambda: outcome.end(exitcodes.ANOTHER_POLLER)
 
     async def refresh_menus() -> None:
         if app.running:
             await front.post_init(app)
 
-    reloader = Reloader(config, front, after=refresh_menus)
+    def rebuild(old: Conversation) -> Conversation:
+        kb = composition.load_content(config, card=True)
+        return composition.build_conversation(kb, config, old.store, flood=old.flood)
+
+    reloader = Reloader(rebuild, front, after=refresh_menus)
     tasks: set[asyncio.Task[object]] = set()
 
     def on_hangup() -> None:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from .delivery import retry_after_seconds
-from .polling import ConflictGuard
+from bot.channels.telegram.delivery import retry_after_seconds
+from bot.channels.telegram.polling import ConflictGuard
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,13 @@ from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from .delivery import retry_after_seconds
-from .updates import outside_slot
+from bot.channels.telegram.delivery import retry_after_seconds
+from bot.channels.telegram.updates import outside_slot
+from bot.core.limits import GROUP_MESSAGES_PER_MINUTE
 
 log = logging.getLogger(__name__)
 
-GROUP_MAX_RATE = 20  # messages a group may receive per GROUP_PERIOD (Bot API FAQ)
+GROUP_MAX_RATE = GROUP_MESSAGES_PER_MINUTE  # messages a group may receive per GROUP_PERIOD (Bot FAQ)
 GROUP_PERIOD = 60.0  # seconds
 UNTHROTTLED = frozenset({"answerCallbackQuery", "answerInlineQuery", "getUpdates"})
 MAX_TRACKED_CHATS = 512  # idle per-chat bookkeeping is dropped past this many chats
@@ -33,10 +34,12 @@ Result = bool | dict[str, Any] | list[dict[str, Any]]
 
 class PerChatRateLimiter(BaseRateLimiter[int]):
     """``overall_max_rate`` messages per ``overall_time_period`` seconds in all, 20 a minute per group;
-    after a 429 only that chat waits ``retry_after`` seconds, then the request is tried again (at most
-    ``max_retries`` times). Waiting for a chat's turn gives the update's working slot back."""
+    after a 429 only that chat waits ``retry_after`` seconds before its next request. The limiter itself
+    tries each request once and passes the 429 on (``max_retries`` 0): retrying is
+    :func:`.delivery.deliver`'s job alone, so one policy decides how often a reply is sent. Waiting for a
+    chat's turn gives the update's working slot back."""
 
-    def __init__(self, overall_max_rate: float, overall_time_period: float = 1.0, max_retries: int = 3) -> None:
+    def __init__(self, overall_max_rate: float, overall_time_period: float = 1.0, max_retries: int = 0) -> None:
         self._overall = AsyncLimiter(overall_max_rate, overall_time_period) if overall_max_rate > 0 else None
         self._groups: dict[int | str, AsyncLimiter] = {}
         self._backoff_until: dict[int | str, float] = {}
@@ -70,14 +73,14 @@ class PerChatRateLimiter(BaseRateLimiter[int]):
                 async with self._overall:
                     return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                if attempt == retries:
-                    raise
                 wait = retry_after_seconds(exc) + RETRY_SLACK
                 log.info("Telegram asked to slow down in one chat; that chat waits %.1f s.", wait)
                 now = asyncio.get_running_loop().time()
                 if len(self._backoff_until) >= MAX_TRACKED_CHATS:
                     self._backoff_until = {k: t for k, t in self._backoff_until.items() if t > now}
                 self._backoff_until[chat] = max(self._backoff_until.get(chat, 0.0), now + wait)
+                if attempt == retries:
+                    raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _wait_for_turn(self, chat: int | str) -> None:

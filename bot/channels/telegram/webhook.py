@@ -20,7 +20,7 @@ from telegram import Update
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
-from ..health import HEALTH_PATH, health_body
+from bot.runtime.health import HEALTH_PATH, health_body
 
 log = logging.getLogger(__name__)
 

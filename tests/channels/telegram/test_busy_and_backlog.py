@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.flood import FloodGuard
+from bot.core.flood import FloodGuard
+from testkit.botapi_double import BOT_USERNAME, BotApiDouble, Call
+from testkit.botapi_groups import via_this_bot
+from testkit.harness import BotHarness, knowledge, text_of
+from testkit.paths import ROOT
 
-from .botapi_double import BOT_USERNAME, BotApiDouble, Call
-from .botapi_groups import via_this_bot
-from .harness import BotHarness, knowledge, text_of
-
-ROOT = Path(__file__).resolve().parent.parent
 BUSY_GROUP = -1009000
 SLOW_DOWN = "sending messages very fast"
 

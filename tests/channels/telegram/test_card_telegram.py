@@ -8,8 +8,8 @@ import io
 
 from PIL import Image
 
-from .botapi_double import BotApiDouble
-from .harness import BotHarness, button, buttons_of, knowledge
+from testkit.botapi_double import BotApiDouble
+from testkit.harness import BotHarness, button, buttons_of, knowledge
 
 
 async def test_card_command_sends_the_picture_then_reuses_the_upload(double: BotApiDouble, tmp_path):

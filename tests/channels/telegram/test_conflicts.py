@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bot.telegram.polling import CONFLICTS_TO_GIVE_WAY, ConflictGuard, PollingRequest
+from bot.channels.telegram.polling import CONFLICTS_TO_GIVE_WAY, ConflictGuard, PollingRequest
 
 
 def guard(polled_for: float | None) -> tuple[ConflictGuard, list[str]]:

@@ -8,10 +8,9 @@ import logging
 
 import pytest
 
-from bot.flood import FloodGuard
-
-from .botapi_double import BOT_USERNAME, BotApiDouble, Call
-from .botapi_groups import (
+from bot.core.flood import FloodGuard
+from testkit.botapi_double import BOT_USERNAME, BotApiDouble, Call
+from testkit.botapi_groups import (
     anonymous_admin_message,
     bot_added,
     channel_message,
@@ -19,7 +18,7 @@ from .botapi_groups import (
     mention,
     topic_message,
 )
-from .harness import BotHarness, buttons_of, knowledge, text_of
+from testkit.harness import BotHarness, buttons_of, knowledge, text_of
 
 GROUP = -1001234
 

@@ -11,18 +11,16 @@ import subprocess
 import sys
 import time
 from io import StringIO
-from pathlib import Path
 
 import pytest
 
-from bot.callbacks import parse_start_payload
-from bot.flood import FloodGuard
-from bot.logsafe import configure_logging
+from bot.core.callbacks import parse_start_payload
+from bot.core.flood import FloodGuard
+from bot.runtime.logsafe import configure_logging
+from testkit.botapi_double import BOT_USERNAME, BotApiDouble, Call, html_to_plain
+from testkit.harness import BotHarness, buttons_of, knowledge, text_of
+from testkit.paths import ROOT
 
-from .botapi_double import BOT_USERNAME, BotApiDouble, Call, html_to_plain
-from .harness import BotHarness, buttons_of, knowledge, text_of
-
-ROOT = Path(__file__).resolve().parent.parent
 # A token shaped like a real one, so a leak of either half is easy to spot.
 TOKEN = "7351928460:AAHq3xZsecretPartOfTheTokenXYZ_987-abc"
 TOKEN_ID, TOKEN_SECRET = TOKEN.split(":")
@@ -123,7 +121,7 @@ async def test_debug_logs_hold_no_texts_names_or_token(tmp_path, monkeypatch, re
             return personal(double.make_text_message(chat, text, **who, **kw), last)
 
         async with BotHarness(double, tmp_path) as bot:
-            front = bot.app.bot_data["front"]
+            front = bot.telegram.front
             real_match = front.conversation.matcher.match
 
             def exploding_match(text, *args, **kw):

@@ -1,7 +1,7 @@
 """Reliability, end to end: what a user notices when Telegram, the network, the process or the disk
 misbehaves. Every question gets exactly one answer, and other users keep getting answers.
 
-The in-process tests run the real Application against the Bot API double (tests/harness.py); the
+The in-process tests run the real Application against the Bot API double (testkit/harness.py); the
 shutdown and refuse-to-start tests run the real ``python -m bot run`` process against it.
 """
 
@@ -23,14 +23,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.logsafe import configure_logging
-from bot.storage import DB_NAME
-from bot.telegram import DeliveryPolicy
+from bot.channels.telegram import DeliveryPolicy
+from bot.runtime.logsafe import configure_logging
+from bot.runtime.storage import DB_NAME
+from testkit.botapi_double import BotApiDouble, Call
+from testkit.harness import BotHarness, knowledge, text_of
+from testkit.paths import ROOT
 
-from .botapi_double import BotApiDouble, Call
-from .harness import BotHarness, knowledge, text_of
-
-ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "what is an ice detainer"
 ENTRY = "detainer-basics"
 CLIENT_READ_TIMEOUT = 0.5  # seconds; the app's own are 5 s (40 s + poll timeout for getUpdates)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .harness import button, buttons_of, knowledge, text_of
+from testkit.harness import button, buttons_of, knowledge, text_of
 
 
 def assert_emergency_screen_es(call, chat_id: int) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import format_day
-
-from .botapi_double import BotApiDouble, html_to_plain
-from .harness import BotHarness, button, buttons_of, knowledge, text_of
+from testkit.botapi_double import BotApiDouble, html_to_plain
+from testkit.harness import BotHarness, button, buttons_of, knowledge, text_of
 
 BOT = "kyr_test_bot"
 
