@@ -1,7 +1,7 @@
 """Fit the matcher's decision model (answer / "did you mean" / fall back) on the tuning sets, and measure
 its parts.
 
-    python -m benchmarks.tune_decision            # held-out errors and the constants for bot/features.py
+    python -m benchmarks.tune_decision            # held-out errors and the constants for bot/matching/confidence.py
     python -m benchmarks.tune_decision --ablation # every part alone and every signal left out
     python -m benchmarks.tune_decision --ablation --unseen   # ... also scored on the blind sets
 
@@ -26,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 
 from benchmarks.focus import focused_text
 from bot.knowledge import load_knowledge
-from bot.matching import decision as features
+from bot.matching import confidence as features
 from bot.matching.matcher import Matcher
 from testkit.paths import ROOT
 

@@ -5,7 +5,7 @@ logistic regression over entries, trained on the knowledge base's phrasings and 
 how people really ask) ranks the entries; the lexical scorer (:mod:`.lexical`: how much of an entry's
 phrasings the query's terms cover) tells how far to trust it. A tiny fitted model over the ranker's
 probability, the lexical score and the ranker's probability for 'unsupported' entries
-(:func:`.decision.confidence`) gives the match's score (0-100): answer at :data:`ANSWER_AT`, "did you
+(:func:`.confidence.confidence`) gives the match's score (0-100): answer at :data:`ANSWER_AT`, "did you
 mean" from :data:`SUGGEST_AT`, otherwise fall back. When the top entry is an 'unsupported' one (green
 cards, taxes…), the bot falls back and says why. The whole message is read: reading only the question
 part of a long story was measured and did not win (``benchmarks/focus.py``). :func:`.decision.decide`
@@ -21,7 +21,7 @@ import numpy as np
 
 from bot.core.limits import INLINE_RESULTS
 from bot.knowledge import KnowledgeBase
-from bot.matching import decision
+from bot.matching import confidence
 from bot.matching.analysis import Analysis, Analyzer
 from bot.matching.language import LanguageDetector
 from bot.matching.lexical import LexicalScorer
@@ -88,7 +88,7 @@ class Reading:
 
     probs: np.ndarray
     lexical: dict[int, float]
-    signals: decision.Signals
+    signals: confidence.Signals
 
 
 class Matcher:
@@ -162,7 +162,7 @@ class Matcher:
         lexical = self.lexical.scores(analysis)
         top = int(probs.argmax())
         runner_up = float(np.partition(probs, -2)[-2]) if len(probs) > 1 else 0.0
-        signals = decision.Signals(
+        signals = confidence.Signals(
             ranker_prob=float(probs[top]),
             ranker_margin=float(probs[top]) - runner_up,
             lexical_score=lexical.get(int(self._class_entry[top]), 0.0) / 100,
@@ -200,7 +200,7 @@ class Matcher:
         if not self._answerable[top]:
             unsupported = classes[top] if best_p >= UNSUPPORTED_AT else None
             return MatchResult(query, lang, confident, None, 100 * best_p, (), unsupported_id=unsupported)
-        score = 100 * decision.confidence(reading.signals)
+        score = 100 * confidence.confidence(reading.signals)
         others = [i for i in order[1:] if self._answerable[i]]
         ranking = tuple(
             Alternative(classes[i], score * float(probs[i]) / best_p)

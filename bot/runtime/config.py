@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import resources
+from bot.core.limits import OVERALL_MESSAGES_PER_SECOND, WEBHOOK_SECRET_CHARS
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
-TELEGRAM_OVERALL_RATE = 30.0  # messages a second Telegram allows a bot overall (Bot API FAQ)
+TELEGRAM_OVERALL_RATE = OVERALL_MESSAGES_PER_SECOND  # messages a second Telegram allows a bot overall
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-WEBHOOK_SECRET_RULE = re.compile(r"[A-Za-z0-9_-]{1,256}")  # Bot API, setWebhook secret_token
+WEBHOOK_SECRET_RULE = re.compile(rf"[A-Za-z0-9_-]{{1,{WEBHOOK_SECRET_CHARS}}}")  # Bot API, setWebhook secret_token
 
 
 class ConfigError(ValueError):

@@ -26,6 +26,7 @@ HEARTBEAT_MAX_AGE = 90.0  # seconds: twice the longest quiet spell between answe
 HEARTBEAT_EVERY = 1.0  # seconds: at most one touch a second, however fast updates arrive
 HEALTH_PATH = "/healthz"
 HEALTH_TIMEOUT = 5.0  # seconds, for ``kyr-bot health --url``
+HEALTH_BODY_BYTES = 1 << 10  # the most of a /healthz answer that is read
 
 
 @dataclass
@@ -89,7 +90,7 @@ def check_url(url: str, timeout: float = HEALTH_TIMEOUT) -> Health:
     """Healthy when ``GET url`` answers 200 within ``timeout`` seconds."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - the operator's URL
-            body = response.read(1024).decode("utf-8", "replace")
+            body = response.read(HEALTH_BODY_BYTES).decode("utf-8", "replace")
             status = int(response.status)
     except urllib.error.HTTPError as exc:
         return Health(False, f"{url} answered HTTP {exc.code}")

@@ -15,8 +15,10 @@ from telegram import (
 from bot.core.limits import CALLBACK_DATA_BYTES, INLINE_QUERY_CHARS, INLINE_RESULT_ID_BYTES, MESSAGE_TEXT_CHARS
 from bot.core.replies import Button, InlineAnswer
 
+KEYBOARDS_CACHED = 1 << 12  # distinct button sets kept built (answers × languages, with room to spare)
 
-@lru_cache(maxsize=4096)
+
+@lru_cache(maxsize=KEYBOARDS_CACHED)
 def keyboard(reply_buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
     """An inline keyboard for a reply's button rows (None when there are none). A Share button opens
     the chat picker with the answer's title as the inline query."""

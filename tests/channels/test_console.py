@@ -1,0 +1,75 @@
+"""The terminal chat is a channel like Telegram: the same conversation, and the same flood rules (past a
+burst, one 'slow down' note; the newest message of the burst is answered once the sender is quiet, or
+when the input ends)."""
+
+from __future__ import annotations
+
+import io
+
+from bot.channels.console import ConsoleChat
+from bot.core.conversation import Conversation
+from bot.core.flood import FloodGuard
+from bot.core.preferences import MemoryStore
+from testkit.harness import knowledge, shared_matcher
+
+SLOW_DOWN = "You are sending messages very fast"
+DETAINER_TITLE = "What is an ICE detainer?"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def chat(clock: Clock) -> tuple[ConsoleChat, io.StringIO]:
+    flood = FloodGuard(burst=3, window=10.0, clock=clock)
+    conversation = Conversation(knowledge(), shared_matcher(), MemoryStore(), flood=flood)
+    out = io.StringIO()
+    return ConsoleChat(conversation, out, lang="en", clock=clock), out
+
+
+def test_a_burst_gets_one_slow_down_note_and_its_last_message_is_answered_at_the_end_of_input():
+    clock = Clock()
+    console, out = chat(clock)
+    lines = ["hello"] * 6 + ["what is an ice detainer"]
+    console.run(io.StringIO("\n".join(lines) + "\n"), interactive=False)
+    text = out.getvalue()
+    assert text.count(SLOW_DOWN) == 1
+    # The welcome and two greetings are answered, then the note; the last question is held, not lost.
+    assert text.count(DETAINER_TITLE) == 1
+    assert text.rindex(DETAINER_TITLE) > text.index(SLOW_DOWN)
+
+
+def test_a_held_message_is_answered_once_the_sender_has_been_quiet():
+    clock = Clock()
+    console, out = chat(clock)
+    console.show(console.handle_line("/start"))
+    for _ in range(3):
+        console.show(console.handle_line("hello"))
+    assert SLOW_DOWN in out.getvalue()
+    console.show(console.handle_line("what is an ice detainer"))  # dropped and held
+    assert DETAINER_TITLE not in out.getvalue()
+    console.release_held()  # too soon: still held
+    assert DETAINER_TITLE not in out.getvalue()
+    clock.now += 2
+    console.release_held()
+    assert out.getvalue().count(DETAINER_TITLE) == 1
+    console.release_held(quiet=True)  # nothing left to answer
+    assert out.getvalue().count(DETAINER_TITLE) == 1
+
+
+def test_a_newer_message_supersedes_a_held_one():
+    clock = Clock()
+    console, out = chat(clock)
+    for line in ("/start", "hello", "hello", "hello", "what is an ice detainer"):
+        console.show(console.handle_line(line))
+    clock.now += 0.5
+    console.release_held()
+    console.show(console.handle_line("what is 287g"))  # held in its place
+    clock.now += 30  # the burst is over
+    console.release_held()
+    text = out.getvalue()
+    assert DETAINER_TITLE not in text and "What is 287(g)?" in text
