@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,9 @@ from bot.matching.matcher import Matcher
 from bot.runtime.config import Config
 from bot.runtime.storage import SqliteStore
 from testkit.botapi_double import BotApiDouble, Call, html_to_plain
+from testkit.paths import ROOT
 
+MODEL_CACHE = ROOT / ".cache" / "test-model"
 _KB: KnowledgeBase | None = None
 _MATCHER: Matcher | None = None
 
@@ -28,10 +31,14 @@ def knowledge() -> KnowledgeBase:
 
 def shared_matcher() -> Matcher:
     """One matcher for every bot a test starts: it depends only on the knowledge base, and building it
-    for each start would make the tests slow."""
+    for each start would make the tests slow. Its fitted model is cached in ``.cache/test-model`` (keyed
+    by the content's hash, like every model cache), under a lock, so parallel test workers fit it once."""
     global _MATCHER
     if _MATCHER is None:
-        _MATCHER = Matcher(knowledge())
+        MODEL_CACHE.mkdir(parents=True, exist_ok=True)
+        with (MODEL_CACHE / ".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            _MATCHER = Matcher(knowledge(), cache_dir=MODEL_CACHE)
     return _MATCHER
 
 
