@@ -21,7 +21,7 @@ from bot.matching.ranker import RankerUnavailable
 from bot.runtime import exitcodes
 from bot.runtime.config import Config, ConfigError
 from bot.runtime.health import HEARTBEAT_MAX_AGE
-from bot.screens.compose import render_entry, to_plain
+from bot.screens.compose import length_problems, render_entry, to_plain, to_terminal
 from bot.yamlfile import Problem
 
 
@@ -46,7 +46,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     kb = _load_or_exit(args.config)
     _check_lang(kb, args.lang)
     reply = app.build_conversation(kb, args.config).ask(args.question, lang=args.lang)
-    print(to_plain(reply.text))
+    print(to_terminal(reply.text))
     return 0
 
 
@@ -85,6 +85,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         values = {lang: kb.contacts.values_for(lang) for lang in kb.languages}
         problems.extend(card_problems(kb.directory, kb.languages, values, officer=kb.officer_card))
+        too_long, long_median = length_problems(kb)
+        problems.extend(too_long)
+        warnings += long_median
         if not args.no_reading_level:
             from bot.knowledge.readability import reading_level_warnings
 

@@ -14,7 +14,7 @@ from bot.core.conversation import Conversation
 from bot.core.flood import FloodGuard
 from bot.core.preferences import MemoryStore
 from bot.core.replies import Button, Message, Reply, User
-from bot.screens.compose import to_plain
+from bot.screens.compose import STATEMENT_WITHIN, to_plain
 from testkit.harness import knowledge, shared_matcher
 from testkit.paths import KNOWLEDGE
 
@@ -23,6 +23,7 @@ SETTINGS = yaml.safe_load((KNOWLEDGE / "settings.yaml").read_text())
 LANGS = ("en", "es")
 OTHER = {"en": "es", "es": "en"}
 PHONE, EMAIL = KB.contacts.values["aclu_phone"], KB.contacts.values["aclu_email"]
+WEBSITE = KB.contacts.values["aclu_website_short"]
 UI = {  # what the bot says (or the start of it), literally, in English and in Spanish
     "disclaimer": (
         "This is general information, not legal advice.",
@@ -137,6 +138,21 @@ def officer_card(lang: str, eid: str | None = None) -> str:
     return "\n".join([ui("officer", lang), english, *meaning])
 
 
+def assert_stands_alone(html_text: str, eid: str, lang: str) -> None:
+    """What a forwarded copy must carry in its own text, as Telegram HTML: the title first, the gist, a
+    link to at least one source (its name shown, in the reader's language), the date it was last compared
+    with its sources, a way to reach help with one visible address, and the disclaimer."""
+    entry, text = KB.entries[eid], to_plain(html_text)
+    assert text.startswith(title(eid, lang) + "\n")
+    gist = entry.text(lang).gist.split("{")[0]
+    assert gist and gist in text
+    assert any(f'<a href="{s.url}">' in html_text and s.name(lang) in text for s in entry.sources)
+    day, month = entry.reviewed, ui("months", lang).split()[entry.reviewed.month - 1]
+    (reviewed,) = [line for line in text.splitlines() if line.startswith(("Reviewed: ", "Revisado el "))]
+    assert str(day.year) in reviewed and str(day.day) in reviewed and month in reviewed
+    assert PHONE in text and WEBSITE in text and ui("disclaimer", lang) in text
+
+
 def assert_answer(reply: Reply, eid: str, lang: str) -> None:
     """The reply is entry ``eid``'s answer in ``lang`` (title, then the answer's own words), with Share."""
     answer_start = KB.entries[eid].text(lang).answer.split("{")[0].split("\n")[0][:60]  # before any placeholder
@@ -172,15 +188,17 @@ def assert_emergency_menu(reply: Reply, lang: str) -> None:
 
 
 def assert_emergency_screen(reply: Reply, eid: str, lang: str) -> None:
-    """One situation's emergency screen: its answer, ending with the officer card and the entry's own line,
-    with the rights card button."""
-    assert plain(reply).startswith(title(eid, lang) + "\n") and ui("disclaimer", lang) in plain(reply)
-    assert plain(reply).endswith("\n\n" + officer_card(lang, eid)) and reply.lang == lang
+    """One situation's emergency screen: its title, then at once the officer card and the entry's own line
+    (within the first screen), then what to do, with the rights card button."""
+    text = plain(reply)
+    assert text.startswith(title(eid, lang) + "\n\n" + officer_card(lang, eid) + "\n\n"), text[:800]
+    assert text.index(KB.officer_card.statement.strip()) < STATEMENT_WITHIN
+    assert ui("disclaimer", lang) in text and reply.lang == lang
     assert_card_button(reply, lang)
 
 
 def assert_no_answer(reply: Reply, lang: str) -> None:
     """A fallback: where to get help, the disclaimer, the topics and 🆘, but no answer (nothing to share)."""
     text = plain(reply)
-    assert PHONE in text and EMAIL in text and ui("disclaimer", lang) in text and reply.lang == lang
+    assert PHONE in text and WEBSITE in text and ui("disclaimer", lang) in text and reply.lang == lang
     assert labels(reply) == [*topic_labels(lang), ui("emergency", lang)]

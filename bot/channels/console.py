@@ -14,7 +14,7 @@ from typing import TextIO
 from bot.core.conversation import Conversation
 from bot.core.replies import Button, Hold, Message, Reply, User
 from bot.i18n import translator
-from bot.screens.compose import to_plain
+from bot.screens.compose import to_terminal
 
 CONSOLE_USER_ID = 0
 QUIT_WORDS = {"/quit", "/exit", "quit", "exit", "/salir", "salir"}
@@ -57,7 +57,7 @@ class ConsoleChat:
             return
         self.lang = reply.lang
         if reply.text:
-            self.out.write(to_plain(reply.text).rstrip() + "\n")
+            self.out.write(to_terminal(reply.text).rstrip() + "\n")
         self.buttons = reply.all_buttons()
         for number, button in enumerate(self.buttons, start=1):
             self.out.write(f"  [{number}] {button.label}\n")

@@ -50,7 +50,31 @@ def read_contacts(chk: Checker, directory: Path, langs: tuple[str, ...], operato
             chk.err(path, footer.line_of(lang), f"footer has no text in {lang!r}")
             continue
         chk.placeholders_known(path, footer.line_of(lang), text, known)
-    return Contacts(clean, {str(k): str(v).strip() for k, v in footer.items()}, confirmed, operator or None)
+        if "\n" in text.strip():
+            chk.err(path, footer.line_of(lang), f"footer.{lang} must be one line: it ends every answer")
+    stale_note = _stale_note(chk, path, data, langs, known)
+    footers = {str(k): str(v).strip() for k, v in footer.items()}
+    return Contacts(clean, footers, confirmed, operator or None, stale_note)
+
+
+def _stale_note(chk: Checker, path: Path, data: LineDict, langs: tuple[str, ...], known: set[str]) -> dict[str, str]:
+    """``stale_note``: per language, the few words the footer gets once when a contact it names was last
+    confirmed over 12 months ago (where to check it). Optional."""
+    raw = data.get("stale_note")
+    if raw is None:
+        return {}
+    if not isinstance(raw, LineDict):
+        chk.err(path, data.line_of("stale_note"), "'stale_note' must map each language to a few words")
+        return {}
+    out: dict[str, str] = {}
+    for lang in langs:
+        text = raw.get(lang)
+        if not is_text(text):
+            chk.err(path, raw.line_of(lang), f"stale_note has no text in {lang!r}")
+            continue
+        chk.placeholders_known(path, raw.line_of(lang), str(text), known)
+        out[lang] = " ".join(str(text).split())
+    return out
 
 
 def _confirmations(chk: Checker, path: Path, data: LineDict, names: set[str]) -> dict[str, Confirmation]:

@@ -75,6 +75,14 @@ def read_entry(
         officer_meaning=meaning,
         legal_review=review,
         scope=" ".join(str(scope).split()) if is_text(scope) else "",
+        path=path,
+        lines={
+            f"{lang}.{key}": block.line_of(key)
+            for lang in langs
+            if isinstance(block := data.get(lang), LineDict)
+            for key in LANG_KEYS
+            if key in block
+        },
     )
 
 

@@ -86,6 +86,8 @@ class Entry:
     officer_meaning: Mapping[str, str] = field(default_factory=dict)
     legal_review: LegalReview | None = None
     scope: str = ""  # one sentence, for writers and reviewers: which questions this entry answers
+    path: Path | None = None  # the file it was read from
+    lines: Mapping[str, int] = field(default_factory=dict)  # where each text starts: "en.answer" -> line
 
     def text(self, lang: str) -> LocalizedText:
         """The entry in ``lang`` (every entry has every language of the knowledge base)."""
@@ -126,6 +128,7 @@ class Contacts:
     footer: Mapping[str, str]
     confirmed: Mapping[str, Confirmation] = field(default_factory=dict)
     operator: str | None = None
+    stale_note: Mapping[str, str] = field(default_factory=dict)  # added once to the footer when a contact is old
 
     def values_for(self, lang: str) -> dict[str, str]:
         """Placeholder values in one language; each confirmed value ``x`` also gives ``x_as_of``

@@ -40,9 +40,9 @@ class Screens:
         return replace(cached, edit=True) if edit else cached
 
     def emergency_screen(self, entry: Entry, lang: str, edit: bool = False) -> Reply:
-        """An emergency answer that ends with the English statement to show an officer."""
+        """An emergency answer: the English statement to show an officer first, then what to do."""
         buttons = self.keys.answer_buttons(entry, lang, switch=cb.EMERGENCY_SWITCH)
-        return Reply(self.views.emergency(entry, lang), lang, buttons, edit=edit)
+        return Reply(self.views.chat(entry, lang), lang, buttons, edit=edit)
 
     def for_decision(self, decision: Decision) -> Reply:
         """The reply a decision's route calls for (every route but 'language', which changes a stored

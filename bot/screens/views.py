@@ -1,6 +1,8 @@
-"""One place that renders an entry for each surface, cached: a chat reply, an emergency screen, an
-inline result and plain text for the command line. Every surface follows one length policy: a message
-is at most Telegram's 4096 characters (:func:`compose.fit`), an inline description 120."""
+"""One place that renders an entry for each surface, cached: a chat reply (the emergency screens show the
+same text: a crisis entry's officer statement always comes first), an inline result (the first screen,
+with a link to the full answer) and plain text for the command line. Every surface follows the same
+layout (:mod:`.compose`) and one length policy: a message is at most Telegram's 4096 characters, an inline
+description 120."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import TypeVar, cast
 
 from bot.core.limits import INLINE_DESCRIPTION_CHARS
 from bot.knowledge import Entry, KnowledgeBase
-from bot.screens.compose import fill, first_words, render_entry, to_plain
+from bot.screens.compose import fill, first_words, render_entry, render_first_screen, to_plain
 
 T = TypeVar("T")
 
@@ -40,25 +42,16 @@ class AnswerViews:
         return cast(T, self._cache[key])
 
     def chat(self, entry: Entry, lang: str) -> str:
-        """The answer as a chat message (Telegram HTML)."""
-        return self._cached("chat", entry, lang, lambda: render_entry(self.kb, entry, lang, self.bot_username))
-
-    def emergency(self, entry: Entry, lang: str) -> str:
-        """The answer as an emergency screen: the English statement for an officer comes last."""
-        return self._cached(
-            "emergency",
-            entry,
-            lang,
-            lambda: render_entry(self.kb, entry, lang, self.bot_username, statement_last=True),
-        )
+        """The answer as a chat message (Telegram HTML); also what an emergency screen shows."""
+        return self._cached("chat", entry, lang, lambda: render_entry(self.kb, entry, lang))
 
     def inline(self, entry: Entry, lang: str) -> InlineView:
-        """The answer as an inline-mode result."""
+        """The answer as an inline-mode result: its first screen, with a link to the full answer in the bot."""
 
         def make() -> InlineView:
             text = entry.text(lang)
-            description = first_words(fill(self.kb, text.answer, lang), INLINE_DESCRIPTION_CHARS)
-            return InlineView(text.title, description, self.chat(entry, lang))
+            description = first_words(fill(self.kb, text.gist or text.answer, lang), INLINE_DESCRIPTION_CHARS)
+            return InlineView(text.title, description, render_first_screen(self.kb, entry, lang, self.bot_username))
 
         return self._cached("inline", entry, lang, make)
 

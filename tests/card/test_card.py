@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -222,14 +223,28 @@ def test_card_texts_come_from_the_officer_card_and_fill_the_contacts(kb, cards):
         assert text.origins["explanation"].path.name == "officer_card.yaml"
         assert "{" not in "".join(value for _, value in text.drawn()) + text.caption
         assert kb.contacts.values_for(lang)["rapid_response_phone"] in text.hotline
-        assert "2018" in text.hotline
+        assert kb.contacts.values_for(lang)["rapid_response_phone_as_of"] in text.hotline  # when it was confirmed
         assert "ACLU, ILRC" in text.small_print
         assert "2026" in text.small_print
         assert kb.contacts.values_for(lang)["red_cards_url"] in text.caption
         assert "Android" in text.caption and "iPhone" in text.caption
     assert cards.text("en").statement == cards.text("es").statement
     assert "/card" in cards.text("en").small_print and "/tarjeta" in cards.text("es").small_print
-    assert "noviembre" in cards.text("es").small_print
+    month = [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ]
+    assert month[cards.reviewed.month - 1] in cards.text("es").small_print
 
 
 def test_every_character_on_every_card_is_in_the_font(cards):
@@ -264,7 +279,7 @@ def test_card_yaml_problems_are_reported_as_file_and_line(kb, tmp_path):
     text = path.read_text(encoding="utf-8")
     text = text.replace("  heading: Muestre esto al agente\n", "  heading: ''\n")
     text = text.replace("Wyoming Rapid Response hotline: {rapid_response_phone}", "Hotline: {hotline_phone}")
-    text = text.replace("reviewed: 2026-11-30", "reviewed: 2026-02-30")
+    text = re.sub(r"(?m)^reviewed: .*$", "reviewed: 2026-02-30", text)
     text += "fr:\n  heading: Montrez ceci\n"
     path.write_text(text, encoding="utf-8")
     problems = [str(p) for p in card_problems(directory, kb.languages, _values(kb))]
@@ -308,10 +323,10 @@ def test_a_card_too_long_to_fit_is_a_check_problem_at_the_field_to_shorten(kb, t
 def test_a_new_language_needs_no_code_change(kb, tmp_path):
     directory = _copy_knowledge(tmp_path)
     officer = directory / "officer_card.yaml"
-    officer.write_text(
-        officer.read_text(encoding="utf-8") + "  fr: |\n    Montrez ou lisez ces mots à l'agent. Restez calme.\n",
-        encoding="utf-8",
-    )
+    text = officer.read_text(encoding="utf-8") + "  fr: |\n    Montrez ou lisez ces mots à l'agent. Restez calme.\n"
+    # each source is named in the new language too (a name of an English page says so)
+    text = re.sub(r"(?m)^(    name: \{.*)\}$", r'\1, fr: "Source (en anglais)"}', text)
+    officer.write_text(text, encoding="utf-8")
     card = directory / "card.yaml"
     card.write_text(
         card.read_text(encoding="utf-8") + "fr:\n"
@@ -323,7 +338,21 @@ def test_a_new_language_needs_no_code_change(kb, tmp_path):
     )
     values = {**_values(kb), "fr": kb.contacts.values_for("en")}
     cards = load_card(directory, (*kb.languages, "fr"), values)
-    assert "novembre 2026" in cards.text("fr").small_print
+    mois = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ]
+    assert f"{mois[cards.reviewed.month - 1]} {cards.reviewed.year}" in cards.text("fr").small_print
     _assert_fits(render_card(cards.text("fr")))
 
 

@@ -202,7 +202,8 @@ def test_review_date_a_few_days_ahead_is_a_warning_and_log_level_is_honoured(dou
         assert "detainer" in ask(double, 9301).lower()
         assert bot.stop() == exitcodes.OK
     out = bot.text()
-    assert f"{entry}:2: 'reviewed' date {ahead} is after today" in out, out
+    line = next(i for i, t in enumerate(entry.read_text().splitlines(), 1) if t.startswith("reviewed:"))
+    assert f"{entry}:{line}: 'reviewed' date {ahead} is after today" in out, out
     assert not log_lines(out, "INFO"), out  # KYR_LOG_LEVEL=WARNING: no summary, no library chatter
 
 
@@ -212,7 +213,7 @@ def test_reload_swaps_in_edited_content_and_refuses_a_broken_edit(double, tmp_pa
     shutil.copytree(ROOT / "knowledge", kb)
     entry = kb / "entries" / "detainer-basics.yaml"
     original = entry.read_text()
-    assert "is a form ICE sends to a jail" in original
+    assert "asks a jail to keep someone" in original
     locales = tmp_path / "locales"
     shutil.copytree(ROOT / "locales", locales)
     catalog = locales / "es" / "LC_MESSAGES" / "messages.po"
@@ -220,15 +221,15 @@ def test_reload_swaps_in_edited_content_and_refuses_a_broken_edit(double, tmp_pa
     data = tmp_path / "data"
     monkeypatch.setenv("KYR_DATA_DIR", str(data))
     with running_bot(double, data, KYR_KNOWLEDGE_DIR=str(kb), KYR_LOCALES_DIR=str(locales)) as bot:
-        assert "sends to a jail" in ask(double, 9401)
+        assert "asks a jail to keep someone" in ask(double, 9401)
 
-        entry.write_text(original.replace("is a form ICE sends to a jail", "is a form ICE sends to a county jail"))
+        entry.write_text(original.replace("asks a jail to keep someone", "asks a county jail to keep someone"))
         catalog.write_text(catalog.read_text().replace('msgstr "Fuentes:"', 'msgstr "Fuentes consultadas:"'))
         assert main(["reload"]) == exitcodes.OK
         # The edit changes the content hash, so the reload refits the matcher's model first: about 8 s
         # alone, longer while the rest of the suite shares the machine.
         bot.wait_log(f"Knowledge base reloaded: {len(knowledge().entries)} entries", timeout=90)
-        assert "sends to a county jail" in ask(double, 9402)
+        assert "asks a county jail to keep someone" in ask(double, 9402)
         assert "Fuentes consultadas:" in ask(double, 9404, "qué es un detainer")  # the catalogs too
 
         broken = re.sub(r"\nreviewed: \d{4}-\d\d-\d\d\n", "\nreviewed: someday\n", original, count=1)
@@ -236,8 +237,9 @@ def test_reload_swaps_in_edited_content_and_refuses_a_broken_edit(double, tmp_pa
         entry.write_text(broken)
         bot.proc.send_signal(signal.SIGHUP)  # what `systemctl reload` does
         out = bot.wait_log("Reload refused")
-        assert re.search(rf"ERROR \S+: {re.escape(str(entry))}:2: \S", out), out
-        assert "sends to a county jail" in ask(double, 9403)  # the last good content is still served
+        line = next(i for i, t in enumerate(broken.splitlines(), 1) if t.startswith("reviewed:"))
+        assert re.search(rf"ERROR \S+: {re.escape(str(entry))}:{line}: \S", out), out
+        assert "asks a county jail to keep someone" in ask(double, 9403)  # the last good content is still served
         assert bot.stop() == exitcodes.OK
     assert "Traceback" not in bot.text()
     capsys.readouterr()

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.i18n import check_catalogs
 from bot.knowledge import MAX_ANSWER_CHARS, MIN_QUESTIONS, KnowledgeError, load_knowledge
@@ -364,7 +365,8 @@ def test_lexicon_boolean_key_is_reported(tmp_path):
 def test_never_half_loaded(tmp_path):
     """One broken entry among many good ones: nothing is loaded, and only that entry is blamed."""
     kb_dir = copy_kb(tmp_path / "kb")
-    victim = sorted((kb_dir / "entries").glob("*.yaml"))[-1]
+    emergency = set(yaml.safe_load((kb_dir / "settings.yaml").read_text(encoding="utf-8"))["emergency"])
+    victim = [p for p in sorted((kb_dir / "entries").glob("*.yaml")) if p.stem not in emergency][-1]
     text = victim.read_text(encoding="utf-8")
     victim.write_text(re.sub(r"(?m)^es:\n(.*\n)*", "", text), encoding="utf-8")
     kb = None
@@ -475,3 +477,24 @@ def test_check_fails_naming_the_broken_catalog(broken_locales):
     assert result.returncode != 0
     assert f"{es}:{es_line}: fuzzy translation of 'All topics'" in result.stderr
     assert f"{en}:{en_line}: missing translation of 'Choose a topic:'" in result.stderr
+
+
+def test_check_reports_an_answer_too_long_for_a_phone_at_its_line(tmp_path):
+    """A writer who makes an answer run past two phone screens learns it from `kyr-bot check`, at the
+    answer's line, with how long it shows."""
+    kb_dir = copy_kb(tmp_path / "kb")
+    entry = kb_dir / "entries" / "registration.yaml"
+    text = entry.read_text(encoding="utf-8")
+    kb = load_knowledge()
+    room = MAX_ANSWER_CHARS - len(kb.entries["registration"].text("en").answer) - 10  # still under the raw cap
+    padding = (" Registering gives no status and no work permit." * 20)[:room]
+    lines = text.splitlines(keepends=True)
+    es_at = next(i for i, line in enumerate(lines) if line.startswith("es:"))
+    answer_at = next(i for i, line in enumerate(lines) if line.startswith("  answer:") and i < es_at)
+    lines[answer_at + 1] = lines[answer_at + 1].rstrip("\n") + padding + "\n"
+    entry.write_text("".join(lines), encoding="utf-8")
+    result = run_check(kb_dir)
+    assert result.returncode == 1, result.stderr
+    (problem,) = [line for line in result.stderr.splitlines() if "on a phone" in line]
+    assert problem.startswith(f"{entry}:{answer_at + 1}: en: the answer shows ")
+    assert "keep it to 1200" in problem and int(problem.split("shows ")[1].split()[0]) > 1200

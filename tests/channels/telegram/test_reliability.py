@@ -412,7 +412,8 @@ def test_broken_knowledge_base_refuses_to_start(double, tmp_path):
 
     result = run_refusing(double, tmp_path, KYR_KNOWLEDGE_DIR=str(kb))
     assert result.returncode != 0
-    assert re.search(rf"^{re.escape(str(broken))}:2: \S", result.stderr, re.M), result.stderr
+    line = text.splitlines().index(next(t for t in text.splitlines() if t.startswith("reviewed:"))) + 1
+    assert re.search(rf"^{re.escape(str(broken))}:{line}: \S", result.stderr, re.M), result.stderr
     assert not double.calls_of("getUpdates")
     assert not double.calls, "the bot talked to Telegram before refusing to start"
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import format_day
+from bot.screens.compose import STATEMENT_WITHIN
 from testkit.botapi_double import BotApiDouble, html_to_plain
+from testkit.chat import assert_stands_alone
 from testkit.harness import BotHarness, button, buttons_of, knowledge, text_of
 
 BOT = "kyr_test_bot"
@@ -47,10 +49,10 @@ async def test_question_gets_self_contained_answer_with_buttons(bot, double):
     text = text_of(reply)
     entry = knowledge().entries["detainer-basics"]
     assert entry.text("en").title in text
-    assert "Sources:" in text and entry.sources[0].url in text
+    assert "Sources:" in text and f'<a href="{entry.sources[0].url}">' in reply.params["text"]
     assert f"Reviewed: {format_day(entry.reviewed, 'en')}" in text
     assert "aclu-wy.org" in text and "not legal advice" in text
-    assert f"t.me/{BOT}?start=detainer-basics_en" in text  # the answer carries its own link
+    assert_stands_alone(reply.params["text"], "detainer-basics", "en")  # what a forwarded copy carries
     assert reply.params["parse_mode"] == "HTML"
     share = button(reply, "Share")
     assert share["switch_inline_query_chosen_chat"]["query"] == entry.text("en").title
@@ -190,17 +192,18 @@ async def test_topics_browse_and_emergency_screens(bot):
     text = text_of(screen)
     card = knowledge().officer_card
     statement = knowledge().entries["arrested-by-ice"].officer_statement
-    last = text.rstrip().rsplit("\n\n", 1)[-1]  # the screen ends with the officer card
-    assert card.statement in last and statement in last and last.endswith(card.explanation["en"].strip())
+    first = text.split("\n\n")[1]  # right under the title: the officer card, then what it means
+    assert card.statement in first and statement in first and card.explanation["en"].strip() in first
+    assert text.index(card.statement) < STATEMENT_WITHIN
 
     other = await bot.press(802, screen, button(screen, "Español")["callback_data"], "editMessageText")
-    last = text_of(other).rstrip().rsplit("\n\n", 1)[-1]  # the Spanish screen: English, then what it means
-    assert "(en inglés)" in last and card.statement in last and statement in last
-    assert last.index(statement) < last.index(knowledge().entries["arrested-by-ice"].officer_meaning["es"])
+    first = text_of(other).split("\n\n")[1]  # the Spanish screen: English, then what it means
+    assert "(en inglés)" in first and card.statement in first and statement in first
+    assert first.index(statement) < first.index(knowledge().entries["arrested-by-ice"].officer_meaning["es"])
 
     screen = await bot.press(803, emergency, "e:stopped-public:es", "sendMessage")
-    last = text_of(screen).rstrip().rsplit("\n\n", 1)[-1]
-    assert "(en inglés)" in last and knowledge().entries["stopped-public"].officer_statement in last
+    first = text_of(screen).split("\n\n")[1]
+    assert "(en inglés)" in first and knowledge().entries["stopped-public"].officer_statement in first
 
 
 async def test_content_commands_and_delete(bot):
