@@ -41,7 +41,8 @@ UI = {  # what the bot says (or the start of it), literally, in English and in S
     "officer": ("To show or read to an officer (in English):", "Para mostrar o leerle al agente (en inglés):"),
     "sources": ("Sources:", "Fuentes:"),
     "unsure": ("I am not sure I understood. Did you mean one of these?", "No estoy seguro de haberle entendido."),
-    "none of these": ("None of these: show all topics", "Ninguna: ver todos los temas"),
+    "none of these": ("None of these", "Ninguna de estas"),
+    "none fit": ("Sorry I did not find it.", "Lo siento, no lo encontré."),
     "months": (
         "January February March April May June July August September October November December",
         "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
@@ -122,6 +123,11 @@ def title(eid: str, lang: str) -> str:
     return KB.entries[eid].text(lang).title
 
 
+def label(eid: str, lang: str) -> str:
+    """What a button that opens the entry says: its short title (a phone shows it whole), else its title."""
+    return KB.entries[eid].text(lang).label
+
+
 def topic_labels(lang: str) -> list[str]:
     return [g.labels[lang] for g in KB.topics]
 
@@ -183,7 +189,7 @@ def assert_emergency_menu(reply: Reply, lang: str) -> None:
     """The /emergency screen: the officer card at once, then a button per situation, the rights card and Topics."""
     parts = [ui("sos heading", lang), officer_card(lang), ui("what is happening", lang)]
     assert plain(reply) == "\n\n".join(parts) and reply.lang == lang and not reply.notice
-    assert labels(reply) == [*(title(e, lang) for e in KB.emergency), ui("card", lang), ui("topics", lang)]
+    assert labels(reply) == [*(label(e, lang) for e in KB.emergency), ui("card", lang), ui("topics", lang)]
     assert_card_button(reply, lang)
 
 

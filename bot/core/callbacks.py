@@ -21,7 +21,8 @@ EMERGENCY_SWITCH = "E"  # an emergency screen in another language, edited in pla
 LANGUAGE = "L"  # save a language choice (the language is the last field)
 DELETE = "D"  # forget what is stored about the user (the button under the privacy answer)
 CARD = "C"  # send the rights card picture in the language given
-VERBS = frozenset({ANSWER, ANSWER_SWITCH, TOPIC, EMERGENCY, EMERGENCY_SWITCH, LANGUAGE, DELETE, CARD})
+NONE_OF_THESE = "N"  # none of a "did you mean" reply's options: how to reach a person, and the topics
+VERBS = frozenset({ANSWER, ANSWER_SWITCH, TOPIC, EMERGENCY, EMERGENCY_SWITCH, LANGUAGE, DELETE, CARD, NONE_OF_THESE})
 
 _PAYLOAD = re.compile(r"^([a-z0-9][a-z0-9-]{0,40})_([a-z]{2,3})$")
 

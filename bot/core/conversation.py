@@ -282,6 +282,8 @@ class Conversation:
             return self.delete(user, lang)
         if verb == cb.CARD:
             return self.screens.card(lang)
+        if verb == cb.NONE_OF_THESE:
+            return self.screens.fallback(lang, none_of_these=True)
         return self.screens.stale(lang)
 
     def group_intro(self, user: User, admin: bool = False) -> Reply:

@@ -13,9 +13,20 @@ MAX_ANSWER_CHARS = 900
 MIN_QUESTIONS = 8
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 MAX_GIST_CHARS = 220
+MAX_SHORT_CHARS = 32  # a button's label that a phone shows whole
 MAX_SCOPE_CHARS = 300
-ENTRY_KEYS = ("id", "kind", "scope", "reviewed", "related", "sources", "officer_statement", "legal_review")
-LANG_KEYS = ("title", "gist", "questions", "answer")
+ENTRY_KEYS = (
+    "id",
+    "kind",
+    "scope",
+    "reviewed",
+    "related",
+    "sources",
+    "officer_statement",
+    "legal_review",
+    "emergency_button",
+)
+LANG_KEYS = ("title", "short", "gist", "questions", "answer")
 
 
 def read_entry(
@@ -61,6 +72,9 @@ def read_entry(
         if text:
             texts[lang] = text
     statement, meaning = _officer_statement(chk, path, data, langs)
+    emergency_button = data.get("emergency_button", False)
+    if not isinstance(emergency_button, bool):
+        chk.err(path, data.line_of("emergency_button"), "'emergency_button' must be true or false")
     review = chk.legal_review(path, data)
     if len(chk.problems) > before or reviewed is None:
         return None
@@ -75,6 +89,7 @@ def read_entry(
         officer_meaning=meaning,
         legal_review=review,
         scope=" ".join(str(scope).split()) if is_text(scope) else "",
+        emergency_button=emergency_button is True,
         path=path,
         lines={
             f"{lang}.{key}": block.line_of(key)
@@ -155,6 +170,11 @@ def _localized(chk: Checker, path: Path, block: LineDict, lang: str, placeholder
         chk.err(path, block.line_of("gist"), f"{lang}.gist must be text of at most {MAX_GIST_CHARS} characters")
         gist = ""
     gist = " ".join(str(gist).split()) if gist else ""
+    short = block.get("short", "")
+    if short and (not is_text(short) or len(str(short).strip()) > MAX_SHORT_CHARS):
+        chk.err(path, block.line_of("short"), f"{lang}.short must be text of at most {MAX_SHORT_CHARS} characters")
+        short = ""
+    short = " ".join(str(short).split()) if short else ""
     if gist:
         chk.placeholders_known(path, block.line_of("gist"), gist, placeholders)
     answer = str(block["answer"]).strip()
@@ -162,4 +182,4 @@ def _localized(chk: Checker, path: Path, block: LineDict, lang: str, placeholder
     chk.placeholders_known(path, line, answer, placeholders)
     if len(answer) > MAX_ANSWER_CHARS:
         chk.err(path, line, f"{lang}.answer is {len(answer)} characters; keep it to {MAX_ANSWER_CHARS}")
-    return LocalizedText(str(block["title"]).strip(), tuple(str(q).strip() for q in questions), answer, gist)
+    return LocalizedText(str(block["title"]).strip(), tuple(str(q).strip() for q in questions), answer, gist, short)

@@ -55,6 +55,12 @@ class LocalizedText:
     questions: tuple[str, ...]
     answer: str
     gist: str = ""
+    short: str = ""  # a short title for buttons (the title itself when it is short enough)
+
+    @property
+    def label(self) -> str:
+        """What a button that opens the entry says: the short title, else the title."""
+        return self.short or self.title
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,7 @@ class Entry:
     officer_meaning: Mapping[str, str] = field(default_factory=dict)
     legal_review: LegalReview | None = None
     scope: str = ""  # one sentence, for writers and reviewers: which questions this entry answers
+    emergency_button: bool = False  # the answer carries the 🆘 Emergency button (e.g. for someone afraid)
     path: Path | None = None  # the file it was read from
     lines: Mapping[str, int] = field(default_factory=dict)  # where each text starts: "en.answer" -> line
 

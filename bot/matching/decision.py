@@ -35,11 +35,13 @@ class Decision:
 
     def as_json(self, query: str) -> dict[str, Any]:
         """``kyr-bot match --json``'s record: ``query``, ``lang``, ``id`` (the entry shown), ``score``,
-        ``alternatives``, ``unsupported`` and ``route``."""
+        ``alternatives`` (exactly the options a "did you mean" reply shows; empty on every other route),
+        ``unsupported`` and ``route``."""
         if self.match is None:
             record: dict[str, Any] = {"query": query, "lang": self.lang, "id": None, "score": 0.0, "alternatives": []}
         else:
             record = self.match.as_json()
+        record["alternatives"] = [{"id": a.id, "score": round(a.score, 1)} for a in self.options]
         record["id"] = self.entry_id
         record["unsupported"] = self.match.unsupported_id if self.match else None
         record["route"] = self.route

@@ -74,9 +74,11 @@ class Keyboards:
         for rid in entry.related[:MAX_RELATED_BUTTONS]:
             related = self.kb.entry(rid)
             if related is not None:
-                rows.append((Button("→ " + related.text(lang).title, data=cb.encode(cb.ANSWER, rid, lang)),))
+                rows.append((Button("→ " + related.text(lang).label, data=cb.encode(cb.ANSWER, rid, lang)),))
         if switch == cb.EMERGENCY_SWITCH:
             rows += self.card_row(lang)
+        elif entry.emergency_button:
+            rows.append(self.emergency_row(lang))
         if entry.id == self.kb.affiliate.content_commands.get("privacy"):
             rows.append((Button("🗑 " + _("Delete what you keep about me"), data=cb.encode(cb.DELETE, "", lang)),))
         rows.append((Button(_("Topics"), data=cb.encode(cb.TOPIC, "", lang)),))

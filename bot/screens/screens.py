@@ -164,7 +164,7 @@ class Screens:
         """The entries of one topic group, with a way back."""
         _ = translator(lang).gettext
         rows = [
-            (Button(e.text(lang).title, data=cb.encode(cb.ANSWER, e.id, lang)),)
+            (Button(e.text(lang).label, data=cb.encode(cb.ANSWER, e.id, lang)),)
             for e in (self.kb.entry(eid) for eid in group.entry_ids)
             if e is not None
         ]
@@ -176,7 +176,7 @@ class Screens:
         button for each situation and the way to the help menu."""
         _ = translator(lang).gettext
         rows: list[tuple[Button, ...]] = [
-            (Button(e.text(lang).title, data=cb.encode(cb.EMERGENCY, e.id, lang)),)
+            (Button(e.text(lang).label, data=cb.encode(cb.EMERGENCY, e.id, lang)),)
             for e in (self.kb.entry(eid) for eid in self.kb.emergency)
             if e is not None
         ]
@@ -219,19 +219,25 @@ class Screens:
         """Up to three likely answers, and the way to all topics."""
         _ = translator(lang).gettext
         rows: list[tuple[Button, ...]] = [
-            (Button(self.kb.entries[a.id].text(lang).title, data=cb.encode(cb.ANSWER, a.id, lang)),) for a in options
+            (Button(self.kb.entries[a.id].text(lang).label, data=cb.encode(cb.ANSWER, a.id, lang)),) for a in options
         ]
-        rows.append((Button(_("None of these: show all topics"), data=cb.encode(cb.TOPIC, "", lang)),))
+        rows.append((Button(_("None of these"), data=cb.encode(cb.NONE_OF_THESE, "", lang)),))
         rows.append(self.keys.emergency_row(lang))
         return Reply(esc(_("I am not sure I understood. Did you mean one of these?")), lang, tuple(rows))
 
-    def fallback(self, lang: str, empty: bool = False, unsupported: Entry | None = None) -> Reply:
-        """No answer: why (nothing typed, a question the bot cannot answer, or not understood), where to
-        get help, and the topics."""
+    def fallback(
+        self, lang: str, empty: bool = False, unsupported: Entry | None = None, none_of_these: bool = False
+    ) -> Reply:
+        """No answer: why (nothing typed, a question the bot cannot answer, none of the "did you mean"
+        options, or not understood), where to get help, and the topics."""
         _ = translator(lang).gettext
         parts: list[str] = []
         if unsupported is not None:
             parts.append(esc(fill(self.kb, unsupported.text(lang).answer, lang)))
+        elif none_of_these:
+            parts.append(
+                esc(_("Sorry I did not find it. A person can help with your own situation, or choose a topic."))
+            )
         elif empty:
             parts.append(esc(_("Please type your question in words. You can also choose a topic below.")))
         else:

@@ -27,6 +27,7 @@ from testkit.chat import (
     bug,
     button,
     fresh,
+    label,
     labels,
     plain,
     press,
@@ -123,8 +124,8 @@ def test_topic_menu_groups_and_back(command, lang):
     for group in KB.topics:
         shown = press(user, menu, group.labels[lang])
         assert plain(shown) == group.labels[lang] and shown.edit
-        assert labels(shown) == [*(title(e, lang) for e in group.entry_ids), ui("all topics", lang)]
-        assert_answer(press(user, shown, title(group.entry_ids[-1], lang)), group.entry_ids[-1], lang)
+        assert labels(shown) == [*(label(e, lang) for e in group.entry_ids), ui("all topics", lang)]
+        assert_answer(press(user, shown, label(group.entry_ids[-1], lang)), group.entry_ids[-1], lang)
         back = press(user, shown, ui("all topics", lang))
         assert_topic_menu(back, lang)
         assert back.edit
@@ -136,7 +137,7 @@ def test_emergency_menu_shows_the_officer_card_at_once_and_screens_end_with_it(c
     menu = send_command(CONV, user, command)
     assert_emergency_menu(menu, lang)  # the card for the officer, then one button per situation and Topics
     for eid in KB.emergency:
-        screen = press(user, menu, title(eid, lang))
+        screen = press(user, menu, label(eid, lang))
         assert_emergency_screen(screen, eid, lang)  # ends with the card plus the situation's own English line
         switched = press(user, screen, ui("language", OTHER[lang]))
         assert switched.edit
@@ -239,9 +240,9 @@ def test_answer_buttons_switch_language_open_related_and_share():
     assert switched.edit
     assert_answer(press(user, switched, "English"), "detainer-basics", "en")
     related = KB.entries["detainer-basics"].related[:3]
-    assert labels(answer) == ["Español", "📤 Share", *("→ " + title(r, "en") for r in related), "Topics"]
+    assert labels(answer) == ["Español", "📤 Share", *("→ " + label(r, "en") for r in related), "Topics"]
     for rid in related:
-        opened = press(user, answer, title(rid, "en"))
+        opened = press(user, answer, label(rid, "en"))
         assert_answer(opened, rid, "en")
         assert not opened.edit
     assert_topic_menu(press(user, answer, "Topics"), "en")
@@ -271,12 +272,15 @@ def test_did_you_mean_offers_answers_and_all_topics(question, lang, expected):
     reply = send_text(CONV, user, question)
     assert plain(reply).startswith(ui("unsure", lang)) and reply.lang == lang
     *choices, last, sos = labels(reply)
-    assert title(expected, lang) in choices and last == ui("none of these", lang) and len(choices) >= 2
+    assert label(expected, lang) in choices and last == ui("none of these", lang) and len(choices) >= 2
+    assert all(len(choice) <= 32 for choice in choices)  # short titles a phone shows whole
     assert sos == ui("emergency", lang)  # the way to the emergency screen, last
-    by_title = {title(e, lang): e for e in KB.entries}
+    by_label = {label(e, lang): e for e in KB.entries}
     for choice in choices:
-        assert_answer(press(user, reply, choice), by_title[choice], lang)
-    assert_topic_menu(press(user, reply, last), lang)
+        assert_answer(press(user, reply, choice), by_label[choice], lang)
+    none = press(user, reply, last)  # none of these: how to reach a person, and every topic
+    assert plain(none).startswith(ui("none fit", lang))
+    assert_no_answer(none, lang)
     assert_emergency_menu(press(user, reply, sos), lang)
 
 

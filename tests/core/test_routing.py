@@ -56,7 +56,7 @@ def test_a_cry_for_help_gets_the_emergency_screen_at_once(text, lang):
     user = fresh(lang)
     reply = send_text(CONV, user, text)
     assert_emergency_menu(reply, lang)  # the officer card at once, the situations and Topics
-    assert_emergency_screen(press(user, reply, KB.entries["ice-at-door"].text(lang).title), "ice-at-door", lang)
+    assert_emergency_screen(press(user, reply, KB.entries["ice-at-door"].text(lang).label), "ice-at-door", lang)
 
 
 @pytest.mark.parametrize(("text", "lang"), [("ayuda", "es"), ("¡Ayúdenme!", "es"), ("help me please", "en")])
@@ -155,7 +155,7 @@ def test_language_request_re_shows_the_last_answer_opened_by_a_button(lang, text
     user = fresh(OTHER[lang])
     answer = send_text(CONV, user, QUESTION[OTHER[lang]])
     related = KB.entries["detainer-basics"].related[0]
-    press(user, answer, KB.entries[related].text(OTHER[lang]).title)
+    press(user, answer, KB.entries[related].text(OTHER[lang]).label)
     assert_answer(send_text(CONV, user, text), related, lang)
 
 

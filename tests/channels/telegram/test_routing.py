@@ -14,7 +14,7 @@ def assert_emergency_screen_es(call, chat_id: int) -> None:
     assert "Para mostrar o leerle al agente (en inglés):\n" + kb.officer_card.statement.strip() in text
     assert kb.officer_card.explanation["es"].strip() in text
     assert [b["callback_data"] for b in buttons_of(call)] == [*(f"e:{e}:es" for e in kb.emergency), "C::es", "t::es"]
-    titles = [kb.entries[e].text("es").title for e in kb.emergency]
+    titles = [kb.entries[e].text("es").label for e in kb.emergency]
     assert [b["text"] for b in buttons_of(call)] == [*titles, "🪪 Tarjeta de derechos (imagen)", "Temas"]
 
 

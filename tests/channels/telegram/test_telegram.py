@@ -57,7 +57,7 @@ async def test_question_gets_self_contained_answer_with_buttons(bot, double):
     share = button(reply, "Share")
     assert share["switch_inline_query_chosen_chat"]["query"] == entry.text("en").title
     assert button(reply, "Español")["callback_data"] == "x:detainer-basics:es"
-    related_titles = {knowledge().entries[r].text("en").title for r in entry.related}
+    related_titles = {knowledge().entries[r].text("en").label for r in entry.related}
     assert any(b["text"].lstrip("→ ") in related_titles for b in buttons_of(reply))
 
 
@@ -181,7 +181,7 @@ async def test_topics_browse_and_emergency_screens(bot):
     assert "Escoja un tema" in text_of(menu)
     group = await bot.press(801, menu, "t:detainers:es", "editMessageText")
     labels = [b["text"] for b in buttons_of(group)]
-    assert knowledge().entries["detainer-basics"].text("es").title in labels
+    assert knowledge().entries["detainer-basics"].text("es").label in labels
 
     emergency = await bot.say(802, "/emergency", language_code="en")
     situations = [f"e:{e}:en" for e in knowledge().emergency]
