@@ -45,6 +45,7 @@ SETS = [  # (path, what it is)
     (ROOT / "benchmarks" / "data" / "fresh_blind.yaml", "unseen"),
     (ROOT / "benchmarks" / "data" / "fresh_blind_2.yaml", "unseen"),
     (ROOT / "benchmarks" / "data" / "real_voices_2_blind.yaml", "unseen"),
+    (ROOT / "benchmarks" / "data" / "kinds_blind.yaml", "unseen"),
 ]
 
 
