@@ -224,17 +224,17 @@ def fit_model(texts: Sequence[TextPair], labels: Sequence[str], digest: str = ""
     two different ones): the two vectorizers, then a multinomial logistic regression (``C`` =
     :data:`REGULARISATION`) by SAGA on float32 features, stopped after :data:`EPOCHS` passes, in the
     order :data:`SEED` draws. It reads nothing but its arguments and keeps no state, so a caller may fit
-    on part of the texts (folds, for calibration) as often as it likes: each call costs about 0.4 s of
-    CPU and 10 MiB on today's content. ``digest`` is stamped on the result. Raises RankerUnavailable
-    without scikit-learn.
+    on part of the texts (folds, for calibration) as often as it likes: on today's content a call costs
+    about 0.6 s of CPU and 25 MiB on top of scikit-learn's own 85 MiB. ``digest`` is stamped on the
+    result. Raises RankerUnavailable without scikit-learn.
 
     Why SAGA, stopped early (figures: README, "Performance"; ``python -m benchmarks.fit``): lbfgs,
     scikit-learn's default, keeps ten pairs of vectors the size of the weights (entries x features:
     about 200 MiB today, 800 MiB for four times the entries) and took 15-20 s of CPU. A SAGA pass costs
     (non-zero features) x (entries), which grows with the square of the content, so the fit makes few
     passes over few non-zeros: 3-4 letter n-grams have 56% of the 2-5 ones' non-zeros. Ten passes are
-    close to, not at, the optimum: the tuning sets and held-out training examples scored the same as
-    the converged fit (seeds 0-4: 25-27 tuning-set errors against 26)."""
+    close to, not at, the optimum; what that costs in errors, set by set and across seeds, is in the
+    README ("Performance")."""
     try:
         from scipy.sparse import csr_matrix, hstack
         from sklearn.exceptions import ConvergenceWarning
