@@ -18,17 +18,17 @@ same words and letters, so nearly the same features); a message of one word gets
 Targets (issue "A $5 server and a 200-entry affiliate"): today's content in at most 10 s of CPU and
 220 MiB; four times the content in at most 4.5 times the CPU and 2 times the memory of today's.
 
-``--bot``: the real ``kyr-bot run`` against the Bot API double with no fitted model to start from
-(today's content, then the scaled copy): it fits at start, answers 200 questions, then an entry is
-edited and SIGHUP reloads it, which fits again while the bot runs. Prints the bot's peak memory
-(VmHWM) after the start and after the reload: what the systemd unit's MemoryMax must allow.
+``--bot``: the real ``kyr-bot run`` against the Bot API double, on today's content and on the scaled
+copy, with its model fitted beforehand (as the wheel and the image ship it) and without one (it fits at
+start). It answers 200 questions, then an entry is edited and SIGHUP reloads it, which fits a new model
+while the bot runs. Prints the bot's peak memory (VmHWM) after answering and after the reload: what the
+systemd unit's MemoryMax must allow.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import random
 import re
 import shutil
 import signal
@@ -206,10 +206,16 @@ def fit_figures(times: int, runs: int, baseline: bool) -> int:
             f"{met(cpu <= TARGET_CPU)}), {peak:.0f} MiB at peak (target <= {TARGET_PEAK:.0f}: "
             f"{met(peak <= TARGET_PEAK)})"
         )
+        if times == 4:
+            verdict = (
+                f"targets <= {TARGET_CPU_GROWTH} x: {met(cpu_growth <= TARGET_CPU_GROWTH)}, "
+                f"<= {TARGET_PEAK_GROWTH} x: {met(peak_growth <= TARGET_PEAK_GROWTH)}"
+            )
+        else:
+            verdict = f"the targets, {TARGET_CPU_GROWTH} x and {TARGET_PEAK_GROWTH} x, are for 4 x the content"
         print(
             f"          {times} x the content: {cpu_growth:.2f} x the CPU, {peak_growth:.2f} x the peak "
-            f"(paired by run; targets for 4 x: <= {TARGET_CPU_GROWTH} x: {met(cpu_growth <= TARGET_CPU_GROWTH)}, "
-            f"<= {TARGET_PEAK_GROWTH} x: {met(peak_growth <= TARGET_PEAK_GROWTH)})"
+            f"(paired by run; {verdict})"
         )
         if baseline:
             old = results[("previous fit (lbfgs, 2-5 letters)", "today's content (knowledge/)")]
@@ -226,53 +232,71 @@ def met(ok: bool) -> str:
 
 # ------------------------------------------------------------------------------------------ a running bot
 def bot_figures(times: int) -> int:
-    """Peak memory of a running bot that fits its model at start and again on a reload."""
+    """Peak memory of a running bot: with its model fitted beforehand (as the wheel and the image ship it)
+    and without one (it fits at start); each then answers, and reloads an edited entry, which fits again."""
     from testkit import botapi_double
-    from testkit.botapi_double import BotApiDouble
 
     botapi_double._Handler.disable_nagle_algorithm = True  # see benchmarks/load.py
-    questions = ["what is an ice detainer", "¿qué es el 287g?", "can ice enter my home", "tengo derecho a callar"]
     with tempfile.TemporaryDirectory(prefix="kyr-fit-bot-") as tmp:
-        scaled = Path(tmp) / f"knowledge-x{times}"
-        scaled_copy(KNOWLEDGE, scaled, times)
-        today = Path(tmp) / "knowledge"
-        shutil.copytree(KNOWLEDGE, today)
-        print(f"\na running bot (python -m bot run, no fitted model to start from), {len(questions) * 50} questions:")
-        for name, directory in (("today's content", today), (f"{times} x the content", scaled)):
-            with BotApiDouble() as double:
+        base = Path(tmp)
+        n = len(BOT_QUESTIONS) * 50
+        print(f"\na running bot (python -m bot run), {n} questions, then a reload of an edited entry:")
+        for name, times_ in (("today's content", 1), (f"{times} x the content", times)):
+            for shipped in (True, False):
+                directory = base / f"knowledge-{times_}-{shipped}"
+                if times_ == 1:
+                    shutil.copytree(KNOWLEDGE, directory)
+                else:
+                    scaled_copy(KNOWLEDGE, directory, times_)
                 env = {k: v for k, v in os.environ.items() if not k.startswith("KYR_")}
                 env.update(
-                    TELEGRAM_BOT_TOKEN=double.token,
-                    TELEGRAM_API_URL=double.base_url,
-                    KYR_DATA_DIR=str(Path(tmp) / f"data-{directory.name}"),
+                    KYR_DATA_DIR=str(directory.with_name(directory.name + "-data")),
                     KYR_KNOWLEDGE_DIR=str(directory),
-                    KYR_MODEL_DIR=str(Path(tmp) / f"model-{directory.name}"),
+                    KYR_MODEL_DIR=str(directory.with_name(directory.name + "-model")),
                     KYR_MAX_RATE="0",
                     PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
                 )
-                log = Path(tmp) / "bot.log"
-                with open(log, "wb") as out:
-                    proc = subprocess.Popen(
-                        [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-                    )
-                try:
-                    double.wait_for("getUpdates", timeout=300)
-                    for i in range(len(questions) * 50):
-                        double.push_update(double.make_text_message(200_000 + i, random.Random(i).choice(questions)))
-                    double.wait_for("sendMessage", count=len(questions) * 50, timeout=120)
-                    started = _status(proc.pid)
-                    _edit_an_entry(directory)
-                    proc.send_signal(signal.SIGHUP)
-                    _wait_for_line(log, "Knowledge base reloaded", proc, timeout=300)
-                    reloaded = _status(proc.pid)
-                finally:
-                    proc.send_signal(signal.SIGTERM)
-                    proc.wait(30)
-            print(
-                f"  {name:24} peak {started['VmHWM']:.0f} MiB after fitting at start and answering; "
-                f"{reloaded['VmHWM']:.0f} MiB after a reload that fits again (resident now {reloaded['VmRSS']:.0f} MiB)"
-            )
+                if shipped:  # fitted beforehand, where the bot looks for it
+                    run_measured(train_command(Path(env["KYR_MODEL_DIR"]), False), env, base / "train.log")
+                answered, reloaded = _bot_peaks(env, directory, base / "bot.log")
+                start = "model fitted beforehand" if shipped else "no model: fits at start"
+                print(
+                    f"  {name:22} {start:26} peak {answered['VmHWM']:4.0f} MiB answering; {reloaded['VmHWM']:4.0f} MiB "
+                    f"after a reload that fits (resident then {reloaded['VmRSS']:.0f} MiB)",
+                    flush=True,
+                )
     return 0
+
+
+BOT_QUESTIONS = ("what is an ice detainer", "¿qué es el 287g?", "can ice enter my home", "tengo derecho a callar")
+
+
+def _bot_peaks(env: dict[str, str], directory: Path, log: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """Start the bot against a fresh double, answer questions, reload an edited entry: VmHWM/VmRSS after
+    answering and after the reload."""
+    from testkit.botapi_double import BotApiDouble
+
+    with BotApiDouble() as double:
+        env = dict(env, TELEGRAM_BOT_TOKEN=double.token, TELEGRAM_API_URL=double.base_url)
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        try:
+            double.wait_for("getUpdates", timeout=300)
+            n = len(BOT_QUESTIONS) * 50
+            for i in range(n):
+                double.push_update(double.make_text_message(200_000 + i, BOT_QUESTIONS[i % len(BOT_QUESTIONS)]))
+            double.wait_for("sendMessage", count=n, timeout=120)
+            answered = _status(proc.pid)
+            _edit_an_entry(directory)
+            proc.send_signal(signal.SIGHUP)
+            _wait_for_line(log, "Knowledge base reloaded", proc, timeout=300)
+            reloaded = _status(proc.pid)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+    return answered, reloaded
 
 
 def _status(pid: int) -> dict[str, float]:
