@@ -565,12 +565,13 @@ def print_summary(contenders: list[Contender]) -> None:
     """One line per bot: medians over the rounds."""
     rounds = len(contenders[0].runs)
     print(f"\n  {'median of ' + str(rounds) + ' rounds' if rounds > 1 else '':34} {'updates/s':>10} "
-          f"{'CPU ms/update':>14} {'p99 latency':>12} {'peak RSS':>9} {'twice':>6} {'lost':>5}")  # fmt: skip
+          f"{'CPU ms/update':>14} {'p50 / p99 latency':>18} {'peak RSS':>9} {'twice':>6} {'lost':>5}")  # fmt: skip
     for c in contenders:
         rate, cpu = c.median(lambda r: r.throughput), c.median(lambda r: r.cpu_per_update) * 1000
-        p99, rss = c.median(lambda r: percentile(r.latencies, 99)), c.median(lambda r: r.peak_rss or 0)
+        p50, p99 = c.median(lambda r: percentile(r.latencies, 50)), c.median(lambda r: percentile(r.latencies, 99))
+        rss = c.median(lambda r: r.peak_rss or 0)
         twice, lost = sum(r.twice for r in c.runs), sum(r.lost for r in c.runs)
-        print(f"  {c.name:34} {rate:10.1f} {cpu:14.2f} {p99:11.1f}s {rss:6.0f} MiB {twice:6} {lost:5}")
+        print(f"  {c.name:34} {rate:10.1f} {cpu:14.2f} {p50:8.1f} / {p99:5.1f} s {rss:5.0f} MiB {twice:6} {lost:5}")
 
 
 def paired_ratio(a: Contender, b: Contender, value) -> float:
