@@ -1,6 +1,6 @@
 """Load benchmark: the real kyr-bot process, long polling against the Bot API double.
 
-    python -m benchmarks.load            # 5,000 questions from 1,000 chats, burst of 300 (about 3 minutes)
+    python -m benchmarks.load            # 5,000 questions from 1,000 chats, burst of 300 (about 2 minutes)
     python -m benchmarks.load --quick    # 1,000 questions from 200 chats, burst of 100
     python -m benchmarks.load --quick --rounds 3   # the three throughput runs three times, medians
 
