@@ -20,7 +20,6 @@ from bot.knowledge.checks import ContentError
 from bot.matching.ranker import RankerUnavailable
 from bot.runtime import exitcodes
 from bot.runtime.config import Config, ConfigError
-from bot.runtime.health import HEARTBEAT_MAX_AGE
 from bot.screens.compose import length_problems, render_entry, to_plain, to_terminal
 from bot.yamlfile import Problem
 
@@ -187,12 +186,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_health(args: argparse.Namespace) -> int:
     """``kyr-bot health``: exit 0 while the running bot is alive, else 1 with one line."""
-    from bot.runtime.health import HEARTBEAT_NAME, check_heartbeat, check_url
+    from bot.runtime.health import HEARTBEAT_MAX_AGE, HEARTBEAT_NAME, check_heartbeat, check_url
 
     if args.url:
         health = check_url(args.url)
     else:
-        health = check_heartbeat(args.config.data_dir / HEARTBEAT_NAME, max_age=args.max_age)
+        max_age = HEARTBEAT_MAX_AGE if args.max_age is None else args.max_age
+        health = check_heartbeat(args.config.data_dir / HEARTBEAT_NAME, max_age=max_age)
     print(
         f"kyr-bot health: {'OK' if health.ok else 'FAILING'}: {health.reason}",
         file=sys.stdout if health.ok else sys.stderr,
@@ -267,9 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("health", help="exit 0 if the running bot is alive, else 1 with the reason")
     p.add_argument("--url", help="webhook mode: ask this URL instead, e.g. http://127.0.0.1:8443/healthz")
-    p.add_argument(
-        "--max-age", type=float, default=HEARTBEAT_MAX_AGE, help="polling: oldest heartbeat that passes, in seconds"
-    )
+    p.add_argument("--max-age", type=float, help="polling: oldest heartbeat that passes, in seconds (default: 90)")
     p.set_defaults(func=cmd_health)
 
     p = sub.add_parser("reload", help="make the running bot re-read the knowledge base and catalogs (SIGHUP)")
