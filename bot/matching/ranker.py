@@ -23,18 +23,20 @@ import re
 import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from bot.knowledge import KnowledgeBase
 
-MODEL_VERSION = "2"  # bump when features or hyper-parameters change: old cached models are then ignored
+MODEL_VERSION = "5"  # bump when features, hyper-parameters or the calibration change: old models are then ignored
 CHAR_NGRAMS = (3, 4)  # letters; 2-5 scored the same on the tuning sets and cost 1.8x the fit (fit_model)
 WORD_NGRAMS = (1, 1)
 REGULARISATION = 10.0  # logistic regression's C
 EPOCHS = 10  # SAGA's passes over the training texts: the fit stops here, on purpose (see fit_model)
+GRAM_CACHE_WORDS = 50_000  # words whose n-gram ids are remembered (a few MB at most)
 SEED = 0  # SAGA visits the texts in a random order: a fixed seed gives the same model for the same content
 PACKAGE_MODEL_DIR = Path(__file__).resolve().parent / "model"
 
@@ -112,22 +114,55 @@ class Ranker:
     coef: np.ndarray  # (classes, char features + word features), float32
     intercept: np.ndarray  # (classes,)
     digest: str = ""
+    calibration: dict[str, Any] | None = None  # the matcher's confidence model (bot.matching.confidence), JSON
+    # word -> (vocabulary ids of its character n-grams, how many n-grams it has): words repeat across messages
+    _grams: dict[str, tuple[tuple[int, ...], int]] = field(default_factory=dict, repr=False, compare=False)
+
+    def _char_counts(self, text: str) -> tuple[dict[int, int], int, int]:
+        """Counts of the known character n-grams of ``text``'s words (by vocabulary id), how many n-grams
+        were known and how many there were in all."""
+        counts: dict[int, int] = {}
+        found = total = 0
+        vocab, cache = self.char_vocab, self._grams
+        for word in text.split():
+            hit = cache.get(word)
+            if hit is None:
+                grams = char_wb_ngrams(word)
+                hit = (tuple(j for g in grams if (j := vocab.get(g)) is not None), len(grams))
+                if len(cache) < GRAM_CACHE_WORDS:
+                    cache[word] = hit
+            ids, n = hit
+            total += n
+            found += len(ids)
+            for j in ids:
+                counts[j] = counts.get(j, 0) + 1
+        return counts, found, total
 
     def vector(self, pair: TextPair) -> tuple[np.ndarray, np.ndarray]:
         """Sparse TF-IDF features of ``pair`` as (column indices, values): sublinear tf, smooth idf, each
         block (characters, words) l2-normalised on its own, as the fitted scikit-learn vectorizers do."""
+        return self._vector(pair)[:2]
+
+    def coverage(self, pair: TextPair) -> float:
+        """The share (0-1) of the text's character n-grams that the model has seen in training: how far a
+        message is from everything the knowledge base says (1.0 for a text with no n-grams)."""
+        _, _, coverage = self._vector(pair)
+        return coverage
+
+    def _vector(self, pair: TextPair) -> tuple[np.ndarray, np.ndarray, float]:
         cols: list[np.ndarray] = []
         vals: list[np.ndarray] = []
         offset = 0
-        for grams, vocab, idf in (
-            (char_wb_ngrams(pair[0]), self.char_vocab, self.char_idf),
-            (word_ngrams(pair[1]), self.word_vocab, self.word_idf),
+        char_counts, found, total = self._char_counts(pair[0])
+        word_counts: dict[int, int] = {}
+        for g in word_ngrams(pair[1]):
+            j = self.word_vocab.get(g)
+            if j is not None:
+                word_counts[j] = word_counts.get(j, 0) + 1
+        for counts, vocab, idf in (
+            (char_counts, self.char_vocab, self.char_idf),
+            (word_counts, self.word_vocab, self.word_idf),
         ):
-            counts: dict[int, int] = {}
-            for g in grams:
-                j = vocab.get(g)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
             if counts:
                 idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
                 tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
@@ -136,14 +171,22 @@ class Ranker:
                 cols.append(idx + offset)
                 vals.append(v)
             offset += len(vocab)
+        coverage = found / total if total else 1.0
         if not cols:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        return np.concatenate(cols), np.concatenate(vals)
+            return np.zeros(0, dtype=np.int64), np.zeros(0), coverage
+        return np.concatenate(cols), np.concatenate(vals), coverage
 
     def decision(self, pair: TextPair) -> np.ndarray:
         """The linear model's raw scores, one per class."""
         idx, vals = self.vector(pair)
         return self.coef[:, idx] @ vals + self.intercept
+
+    def read(self, pair: TextPair) -> tuple[np.ndarray, float]:
+        """(:meth:`probabilities`, :meth:`coverage`) of ``pair``, computed together."""
+        idx, vals, coverage = self._vector(pair)
+        z = self.coef[:, idx] @ vals + self.intercept
+        z = np.exp(z - z.max())
+        return z / z.sum(), coverage
 
     def probabilities(self, pair: TextPair) -> np.ndarray:
         """Softmax of :meth:`decision` (multinomial logistic regression): one probability per class."""
@@ -161,6 +204,7 @@ class Ranker:
             "classes": self.classes,
             "char_vocab": sorted(self.char_vocab, key=self.char_vocab.__getitem__),
             "word_vocab": sorted(self.word_vocab, key=self.word_vocab.__getitem__),
+            "calibration": self.calibration,
         }
         _atomic(path.with_suffix(".json"), lambda f: f.write(json.dumps(meta, ensure_ascii=False).encode("utf-8")))
         arrays = {"char_idf": self.char_idf, "word_idf": self.word_idf, "coef": self.coef, "intercept": self.intercept}
@@ -177,7 +221,7 @@ class Ranker:
         if arrays["coef"].shape != (len(meta["classes"]), len(char_vocab) + len(word_vocab)):
             raise ValueError(f"{path}: weights do not fit the vocabulary")
         return cls(meta["classes"], char_vocab, arrays["char_idf"], word_vocab, arrays["word_idf"],
-                   arrays["coef"], arrays["intercept"], meta["digest"])  # fmt: skip
+                   arrays["coef"], arrays["intercept"], meta["digest"], meta.get("calibration"))  # fmt: skip
 
 
 def _atomic(path: Path, write: Callable) -> None:
@@ -318,11 +362,16 @@ def model_path(directory: Path, digest: str) -> Path:
 
 
 def load_ranker(
-    kb: KnowledgeBase, cache_dir: Path | None, prepare: Callable[[str], TextPair], shipped: Path = PACKAGE_MODEL_DIR
+    kb: KnowledgeBase,
+    cache_dir: Path | None,
+    prepare: Callable[[str], TextPair],
+    shipped: Path = PACKAGE_MODEL_DIR,
+    fit: Callable[[], Ranker] | None = None,
 ) -> Ranker:
     """The ranker for ``kb``: shipped in the package, else cached in ``cache_dir`` (fitted and written
     there when missing; the cache then keeps the new model and :data:`CACHE_SPARE` older ones), else
-    fitted in memory. A model whose hash does not match is never used."""
+    fitted in memory, by ``fit`` (the matcher's whole fit, calibration included; default: the ranker
+    alone). A model whose hash does not match is never used."""
     digest = kb_hash(kb)
     if digest in _LOADED:
         return _LOADED[digest]
@@ -345,7 +394,7 @@ def load_ranker(
         "Fitting the matcher's model for this content: a few seconds, once (it is then kept in %s).",
         cache_dir or "memory only",
     )
-    ranker = fit_ranker(kb, prepare)
+    ranker = fit() if fit is not None else fit_ranker(kb, prepare)
     if cache_dir is not None:
         with contextlib.suppress(OSError):  # a read-only data dir only costs a fit at each start
             ranker.save(model_path(cache_dir, digest))
