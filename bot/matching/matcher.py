@@ -266,7 +266,8 @@ class Matcher:
         if score >= ANSWER_AT:
             result = MatchResult(query, lang, confident, classes[top], score, candidates)
         elif score >= SUGGEST_AT:
-            result = MatchResult(query, lang, confident, None, score, (Alternative(classes[top], score), *candidates))
+            options = (Alternative(classes[top], score), *candidates)[:MAX_ALTERNATIVES]  # three buttons at most
+            result = MatchResult(query, lang, confident, None, score, options)
         else:
             result = MatchResult(query, lang, confident, None, score, ())
         return replace(result, ranking=ranking)
