@@ -263,10 +263,14 @@ class Matcher:
             for i in others
             if probs[i] >= ALTERNATIVE_RATIO * best_p or lexical[i] >= floor
         )[:MAX_ALTERNATIVES]
-        if score >= ANSWER_AT:
+        if score >= ANSWER_AT or (self._smalltalk[top] and score >= SUGGEST_AT):
+            # Small talk ("gracias", "hola") is answered from the lower band: "did you mean: Thank you?" makes
+            # no sense, and a greeting stated by mistake tells nobody anything wrong.
             result = MatchResult(query, lang, confident, classes[top], score, candidates)
         elif score >= SUGGEST_AT:
-            options = (Alternative(classes[top], score), *candidates)[:MAX_ALTERNATIVES]  # three buttons at most
+            # Three buttons at most: the ranker's likeliest answers, in its order.
+            options = tuple(Alternative(classes[i], score * float(probs[i]) / best_p) for i in (top, *others))
+            options = options[:MAX_ALTERNATIVES]
             result = MatchResult(query, lang, confident, None, score, options)
         else:
             result = MatchResult(query, lang, confident, None, score, ())
