@@ -28,7 +28,8 @@ from bot.core.conversation import clean_input
 from bot.matching.decision import Decision, decide
 from bot.matching.matcher import Matcher
 
-ANSWERING = ("answer", "smalltalk")
+ANSWERING = ("answer", "smalltalk", "alert")  # routes that show an entry as the answer
+CLAIM_COUNTS_AS = "rumors"  # a claim's verdict answers what the rumor entry answers (scored as it)
 
 
 def load_items(path: Path) -> list[dict]:
@@ -62,6 +63,8 @@ class Outcome:
         shown = decision.entry_id if decision.route in ANSWERING else None
         if decision.route == "emergency" and decision.entry_id:
             shown = decision.entry_id  # an emergency screen answers with its entry
+        if decision.route == "claim":
+            shown = CLAIM_COUNTS_AS
         lang = decision.match.lang if decision.match is not None else decision.lang
         return cls(decision.route, shown, tuple(a.id for a in decision.options), lang, seconds)
 

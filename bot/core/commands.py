@@ -37,6 +37,7 @@ class CommandBook:
             "topics": _("Browse topics"),
             "emergency": _("What to do right now: ICE at the door, stopped, arrested"),
             "card": _("Rights card (picture)"),
+            "check": _("Check an alert before you forward it"),
             "language": _("English / Español"),
             "contact": _("How to reach the {organization}").format(organization=org),
             "about": _("About this bot"),

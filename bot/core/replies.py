@@ -101,12 +101,23 @@ class Command:
 
 
 @dataclass(frozen=True)
+class Forwarded:
+    """What a channel knows of a forwarded message's origin: when it was first sent (Unix seconds; None
+    when the channel cannot tell). Never who sent it or where from."""
+
+    sent_at: float | None = None
+
+
+@dataclass(frozen=True)
 class Message:
     """What a person sent: a ``command``, else ``text`` (a question; empty for a picture, sticker or
     voice note without words). ``caption``: the words came with a picture or file, which the bot cannot
-    read (the reply says so)."""
+    read (the reply says so). ``forwarded``: the message was forwarded (the reply says how old its
+    original is). ``quoted``: the message a command answers (``/verificar`` sent as a reply to an alert)."""
 
     text: str = ""
     command: Command | None = None
     caption: bool = False
     media_only: bool = False  # a picture, sticker, voice note… with no words at all
+    forwarded: Forwarded | None = None
+    quoted: Message | None = None

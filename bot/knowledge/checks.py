@@ -4,6 +4,7 @@ common shapes (text, dates, sources, placeholders, URLs)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ FUTURE_GRACE_DAYS = 7  # a date this close ahead is a wrong server clock (warnin
 
 
 SOURCE_KEYS = ("title", "url", "name", "lang", "read_via")
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 # How a source's name in one language says that the page is in another (page language -> reader -> words).
 FOREIGN_PAGE_MARKERS: dict[str, dict[str, str]] = {"en": {"es": "en inglés"}, "es": {"en": "in spanish"}}
 
@@ -37,6 +39,23 @@ class KnowledgeError(ContentError):
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(problems, "knowledge base")
+
+
+def partial_date(raw: Any) -> tuple[dt.date, str] | None:
+    """A date as precise as the source gives it: a date ('day'), or 'YYYY-MM' ('month') or 'YYYY' ('year')
+    text (YAML reads a bare 2021 as a number); None when it is none of these."""
+    if isinstance(raw, dt.datetime):
+        raw = raw.date()
+    if isinstance(raw, dt.date):
+        return raw, "day"
+    match = _PARTIAL_DATE.match(str(raw).strip()) if isinstance(raw, str | int) else None
+    if not match:
+        return None
+    year, month = int(match.group(1)), match.group(2)
+    try:
+        return (dt.date(year, int(month), 1), "month") if month else (dt.date(year, 1, 1), "year")
+    except ValueError:
+        return None
 
 
 def is_text(value: Any) -> bool:

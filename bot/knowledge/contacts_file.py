@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from pathlib import Path
-from typing import Any
 
-from bot.knowledge.checks import STALE_AFTER_DAYS, Checker, is_text
+from bot.knowledge.checks import STALE_AFTER_DAYS, Checker, is_text, partial_date
 from bot.knowledge.model import Confirmation, Contacts
 from bot.yamlfile import LineDict
-
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 
 
 def read_contacts(chk: Checker, directory: Path, langs: tuple[str, ...], operator: str | None) -> Contacts:
@@ -91,7 +86,7 @@ def _confirmations(chk: Checker, path: Path, data: LineDict, names: set[str]) ->
         if not isinstance(item, LineDict) or not is_text(item.get("source")):
             chk.err(path, line, f"confirmed.{key} needs 'date' (2021, 2021-10 or 2021-10-18) and 'source'")
             continue
-        parsed = _partial_date(item.get("date"))
+        parsed = partial_date(item.get("date"))
         if parsed is None:
             chk.err(path, item.line_of("date"), f"confirmed.{key}.date must look like 2021, 2021-10 or 2021-10-18")
             continue
@@ -103,19 +98,3 @@ def _confirmations(chk: Checker, path: Path, data: LineDict, names: set[str]) ->
         if key.endswith(("_phone", "_email")):
             chk.warn(path, data.line_of("values"), f"{key} has no 'confirmed' record: when did a source confirm it?")
     return out
-
-
-def _partial_date(raw: Any) -> tuple[dt.date, str] | None:
-    """A date, or 'YYYY' / 'YYYY-MM' text (YAML reads a bare 2021 as a number)."""
-    if isinstance(raw, dt.datetime):
-        raw = raw.date()
-    if isinstance(raw, dt.date):
-        return raw, "day"
-    match = _PARTIAL_DATE.match(str(raw).strip()) if isinstance(raw, str | int) else None
-    if not match:
-        return None
-    year, month = int(match.group(1)), match.group(2)
-    try:
-        return (dt.date(year, int(month), 1), "month") if month else (dt.date(year, 1, 1), "year")
-    except ValueError:
-        return None

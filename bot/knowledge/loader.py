@@ -11,6 +11,7 @@ from pathlib import Path
 from bot import resources
 from bot.knowledge.card_file import CARD_FILE, load_card
 from bot.knowledge.checks import Checker, KnowledgeError
+from bot.knowledge.claims_file import read_claims
 from bot.knowledge.contacts_file import read_contacts
 from bot.knowledge.entry_file import check_related, read_entry
 from bot.knowledge.examples_file import read_examples
@@ -62,6 +63,7 @@ def load_knowledge(
     legal_review = read_legal_review(chk, settings)
     officer_card = read_officer_card(chk, directory, langs)
     routing = read_routing(chk, directory, langs, set(entries))
+    claims = read_claims(chk, directory, langs)
     if chk.problems:
         raise KnowledgeError(chk.problems)
     card = None
@@ -84,5 +86,7 @@ def load_knowledge(
         legal_review=legal_review,
         card=card,
         examples=examples,
+        claims=claims,
+        time_zone=settings.time_zone,
         warnings=tuple(chk.warnings),
     )

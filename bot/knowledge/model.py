@@ -203,6 +203,12 @@ class RoutingWords:
     card_words: frozenset[str] = frozenset()
     address_words: frozenset[str] = frozenset()  # "hermano", "sir": how people address the bot
     possessive_words: frozenset[str] = frozenset()  # "mi", "my": after these, "hermano" is a person asked about
+    alert_share: tuple[str, ...] = ()  # "pásenlo", "share with everyone": a message meant to be passed on
+    alert_coming: tuple[str, ...] = ()  # "van a estar", "going to be at": agents somewhere at a coming time
+    alert_words: frozenset[str] = frozenset()  # "retén", "checkpoint", "redada": what alerts warn of
+    alert_times: frozenset[str] = frozenset()  # "mañana", "sábado", "tonight": when an alert says it happens
+    alert_entry: str | None = None  # the entry that answers an alert: how to check it before forwarding
+    own_question: tuple[str, ...] = ()  # "qué hago", "what do I do": a question about one's own situation
 
 
 @dataclass(frozen=True)
@@ -272,6 +278,30 @@ class CardSet:
 
 
 @dataclass(frozen=True)
+class ClaimText:
+    """A circulating claim in one language: the claim in a sentence, how people pass it on, what is known."""
+
+    claim: str
+    phrasings: tuple[str, ...]
+    known: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim seen circulating (claims.yaml): its ``verdict`` ('false', 'unverified' or 'context': never
+    firmer than its sources), the day its sources ``checked`` it, the sources, and its texts per language."""
+
+    id: str
+    verdict: str
+    checked: dt.date
+    sources: tuple[Source, ...]
+    texts: Mapping[str, ClaimText]
+    path: Path | None = None
+    line: int = 1
+    checked_precision: str = "day"  # 'day', 'month' or 'year': as precise as the source's own date
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     """The whole validated knowledge base. ``warnings`` are problems that do not stop the bot (stale
     reviews, old contacts, hard reading level)."""
@@ -290,6 +320,8 @@ class KnowledgeBase:
     legal_review: LegalReview | None = None
     card: CardSet | None = None  # the rights card's texts (knowledge/card.yaml), when there is one
     examples: tuple[TrainingExample, ...] = ()  # labelled real-voice messages for the ranker (examples/*.yaml)
+    claims: tuple[Claim, ...] = ()  # claims seen circulating, with what is known (claims.yaml)
+    time_zone: str = "UTC"  # where the bot's users live (settings.yaml): the dates it writes are theirs
     warnings: tuple[Problem, ...] = ()
 
     def entry(self, entry_id: str) -> Entry | None:

@@ -21,6 +21,9 @@ _SETS = (
 )
 
 
+ALERT_LISTS = ("alert_share", "alert_coming", "alert_words", "alert_times", "own_question")
+
+
 def _as_typed(words: str) -> str:
     """A word or phrase from the file, read the way bot/routing.py reads a message ('Están aquí' ->
     'estan aqui', "they're" -> 'theyre')."""
@@ -35,7 +38,8 @@ def read_routing(chk: Checker, directory: Path, langs: tuple[str, ...], entries:
     data = chk.mapping(path)
     if data is None:
         return RoutingWords()
-    lists = chk.word_lists(path, LineDict({k: data[k] for k in (*_SETS, "here_now") if k in data}), "")
+    phrase_lists = ("here_now", *ALERT_LISTS)
+    lists = chk.word_lists(path, LineDict({k: data[k] for k in (*_SETS, *phrase_lists) if k in data}), "")
     names_raw = data.get("language_names", LineDict())
     names: dict[str, frozenset[str]] = {}
     if isinstance(names_raw, LineDict):
@@ -54,6 +58,10 @@ def read_routing(chk: Checker, directory: Path, langs: tuple[str, ...], entries:
     if smalltalk_entry is not None and smalltalk_entry not in entries:
         chk.err(path, data.line_of("smalltalk_entry"), f"smalltalk_entry {smalltalk_entry!r} is not an entry")
         smalltalk_entry = None
+    alert_entry = data.get("alert_entry")
+    if alert_entry is not None and alert_entry not in entries:
+        chk.err(path, data.line_of("alert_entry"), f"alert_entry {alert_entry!r} is not an entry")
+        alert_entry = None
 
     def folded(key: str) -> frozenset[str]:
         return frozenset(map(_as_typed, lists.get(key, ())))
@@ -71,4 +79,10 @@ def read_routing(chk: Checker, directory: Path, langs: tuple[str, ...], entries:
         address_words=folded("address_words"),
         possessive_words=folded("possessive_words"),
         smalltalk_entry=smalltalk_entry,
+        alert_share=tuple(sorted(map(_as_typed, lists.get("alert_share", ())))),
+        alert_coming=tuple(sorted(map(_as_typed, lists.get("alert_coming", ())))),
+        alert_words=folded("alert_words"),
+        alert_times=folded("alert_times"),
+        own_question=tuple(sorted(map(_as_typed, lists.get("own_question", ())))),
+        alert_entry=alert_entry,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.knowledge.checks import Checker
 from bot.knowledge.entry_file import ID_PATTERN
@@ -26,6 +27,7 @@ class SettingsFile:
     languages: tuple[str, ...]
     default_language: str
     data: LineDict | None
+    time_zone: str = "UTC"
 
 
 def read_settings(chk: Checker, directory: Path) -> SettingsFile:
@@ -42,7 +44,18 @@ def read_settings(chk: Checker, directory: Path) -> SettingsFile:
     if default not in langs:
         chk.err(path, data.line_of("default_language"), f"default_language {default!r} is not in languages")
         default = langs[0]
-    return SettingsFile(path, tuple(langs), default, data)
+    return SettingsFile(path, tuple(langs), default, data, _time_zone(chk, path, data))
+
+
+def _time_zone(chk: Checker, path: Path, data: LineDict) -> str:
+    """``time_zone``: the IANA name of where the bot's users live (the dates it writes are theirs)."""
+    name = data.get("time_zone", "UTC")
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        chk.err(path, data.line_of("time_zone"), f"time_zone {name!r} is not an IANA time zone like America/Denver")
+        return "UTC"
+    return str(name)
 
 
 def read_topics(chk: Checker, settings: SettingsFile, ids: set[str]) -> tuple[TopicGroup, ...]:

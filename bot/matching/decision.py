@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.matching.matcher import Alternative, Matcher, MatchResult
-from bot.matching.routing import route
+from bot.matching.routing import is_alert, route
 
-ROUTES = ("answer", "did_you_mean", "fallback", "emergency", "language", "smalltalk")
+ROUTES = ("answer", "did_you_mean", "fallback", "emergency", "language", "smalltalk", "alert", "claim")
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,9 @@ class Decision:
     """What to do with a message: ``route`` (one of :data:`ROUTES`), the reply language, the match
     (None for a language request or an empty message), ``entry_id`` (the entry shown: an answer, small
     talk, or an emergency screen's entry; None for the emergency menu), ``options`` (what a "did you
-    mean" offers, best first) and ``unsupported_id`` (a fallback that can say why: the 'unsupported' entry
-    that matched)."""
+    mean" offers, best first), ``unsupported_id`` (a fallback that can say why: the 'unsupported' entry
+    that matched) and ``claim_id`` (a claim seen circulating that the message repeats: its verdict is
+    the reply). An alert-shaped message (route 'alert') gets the entry that says how to check an alert."""
 
     route: str
     lang: str
@@ -32,6 +33,7 @@ class Decision:
     entry_id: str | None = None
     options: tuple[Alternative, ...] = ()
     unsupported_id: str | None = None
+    claim_id: str | None = None  # the claim seen circulating that the message repeats (route 'claim')
 
     def as_json(self, query: str) -> dict[str, Any]:
         """``kyr-bot match --json``'s record: ``query``, ``lang``, ``id`` (the entry shown), ``score``,
@@ -45,6 +47,7 @@ class Decision:
         record["id"] = self.entry_id
         record["unsupported"] = self.match.unsupported_id if self.match else None
         record["route"] = self.route
+        record["claim"] = self.claim_id
         return record
 
 
@@ -59,6 +62,11 @@ def decide(matcher: Matcher, text: str, usual: str | None = None) -> Decision:
     lang = result.reply_language(usual or kb.default_language)
     if routed is not None and routed.kind == "emergency":
         return Decision("emergency", lang, result, result.entry_id if result.entry_id in kb.emergency else None)
+    if result.claim_id is not None:
+        return Decision("claim", lang, result, claim_id=result.claim_id)
+    if kb.routing.alert_entry and result.entry_id in (None, kb.routing.alert_entry) and is_alert(text, kb.routing):
+        # An alert-shaped message, unless the matcher is sure it asks something else.
+        return Decision("alert", lang, result, kb.routing.alert_entry)
     entry = kb.entry(result.entry_id) if result.entry_id else None
     if routed is not None and routed.kind == "smalltalk":
         # Only small-talk words ("por favor responda"): small talk, whatever a weak match says.

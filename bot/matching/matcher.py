@@ -26,6 +26,7 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import confidence
 from bot.matching.analysis import Analysis, Analyzer
 from bot.matching.ask import ask_of
+from bot.matching.claims import ClaimFinder
 from bot.matching.confidence import Calibration
 from bot.matching.language import LanguageDetector
 from bot.matching.lexical import LexicalScorer
@@ -70,6 +71,7 @@ class MatchResult:
     alternatives: tuple[Alternative, ...]
     unsupported_id: str | None = None
     ranking: tuple[Alternative, ...] = ()  # answerable entries worth showing, best first (inline mode)
+    claim_id: str | None = None  # a claim seen circulating (claims.yaml) that the query repeats
 
     def reply_language(self, usual: str) -> str:
         """A question clearly written in one language is answered in it; otherwise in ``usual``."""
@@ -113,6 +115,7 @@ class Matcher:
         self.languages = LanguageDetector(kb)
         self.lexical = LexicalScorer(kb, self.analyzer)
         self.entry_ids = self.lexical.entry_ids
+        self.claims = ClaimFinder(kb, self.analyzer, self.lexical.weight)
         self.learned = learned
         # Address words as typed and as typo repair leaves them ("maam" becomes "mama").
         address = kb.routing.address_words
@@ -170,7 +173,7 @@ class Matcher:
             return self._lexical_match(query, lang, confident, analysis)
         if not analysis.terms:
             return MatchResult(query, lang, confident, None, 0.0, ())
-        return self._learned_match(query, lang, confident, analysis)
+        return replace(self._learned_match(query, lang, confident, analysis), claim_id=self.claims.find(analysis))
 
     def read(self, query: str, analysis: Analysis | None = None) -> Reading | None:
         """The ranker's probabilities, the lexical scores and the decision's signals for ``query`` (None

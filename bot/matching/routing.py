@@ -10,7 +10,8 @@ from rapidfuzz.distance import Levenshtein
 from bot.knowledge.model import RoutingWords
 from bot.textnorm import message_words
 
-FUZZY_HELP_MIN_CHARS = 5  # a word this long may be one edit away from a help word ('socoro' -> 'socorro')
+FUZZY_HELP_MIN_CHARS = 5
+ALERT_MAX_WORDS = 60  # longer messages are alert-shaped only when they say to pass them on  # a word this long may be one edit away from a help word ('socoro' -> 'socorro')
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def _help_word(word: str, words: RoutingWords) -> str:
 
 def route(text: str, words: RoutingWords) -> Routed | None:
     """Routed for a message that is a cry for help, says agents are here now, asks for a language or is
-    small talk; None for everything else (a question for the matcher)."""
+    small talk; None for everything else (a question for the matcher, or an alert: :func:`is_alert`)."""
     found = words_of(text)
     if not found:
         return None
@@ -68,3 +69,23 @@ def names_the_card(text: str, words: RoutingWords, card_names: set[str]) -> bool
     "green card application" is not taken for it."""
     found = {w[:-1] if w.endswith("s") and w[:-1] in card_names else w for w in words_of(text)}
     return bool(found & card_names) and found <= words.card_words | card_names
+
+
+def is_alert(text: str, words: RoutingWords) -> bool:
+    """True for an alert-shaped message (routing.yaml's ``alert_*`` lists): one that says to pass it on,
+        that says agents are coming somewhere, or that names a checkpoint or a raid with a coming time (unless it
+    asks what to do about one's own situation: "hubo una redada hoy en mi trabajo, ¿qué hago?")."""
+    found = words_of(text)
+    if not found:
+        return False
+    joined = " " + " ".join(found) + " "
+    wordset = set(found)
+    if any(f" {phrase} " in joined for phrase in words.alert_share):
+        return True
+    if len(found) > ALERT_MAX_WORDS:
+        return False  # a long story that mentions a raid is someone's situation, not a warning to pass on
+    if wordset & words.agent_words and any(f" {phrase} " in joined for phrase in words.alert_coming):
+        return True
+    warned = any(f" {phrase} " in joined for phrase in words.alert_words)  # words and phrases ("puesto de control")
+    asks_for_self = any(f" {phrase} " in joined for phrase in words.own_question)  # "hubo una redada, ¿qué hago?"
+    return warned and bool(wordset & words.alert_times) and not asks_for_self

@@ -13,6 +13,7 @@ from bot.i18n import translator
 from bot.knowledge import Entry, KnowledgeBase, TopicGroup
 from bot.matching.decision import Decision
 from bot.matching.matcher import Alternative
+from bot.screens.alerts import claim_reply
 from bot.screens.compose import contact_block, disclaimer, esc, fill, officer_block
 from bot.screens.keyboards import Keyboards
 from bot.screens.views import AnswerViews
@@ -52,8 +53,12 @@ class Screens:
         entry = self.kb.entry(decision.entry_id) if decision.entry_id else None
         if route == "emergency":
             return self.emergency_screen(entry, lang) if entry is not None else self.emergency_menu(lang)
-        if route in ("answer", "smalltalk") and entry is not None:
+        if route in ("answer", "smalltalk", "alert") and entry is not None:
             return self.answer(entry, lang)
+        if route == "claim" and decision.claim_id:
+            claim = next((c for c in self.kb.claims if c.id == decision.claim_id), None)
+            if claim is not None:
+                return claim_reply(self.kb, self.keys, claim, lang)
         if route == "did_you_mean" and decision.options:
             return self.did_you_mean(decision.options, lang)
         unsupported = self.kb.entry(decision.unsupported_id) if decision.unsupported_id else None
