@@ -15,6 +15,7 @@ The decision about a message is made in :mod:`bot.matching.decision`; the replie
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections import OrderedDict
 from dataclasses import replace
@@ -29,6 +30,7 @@ from bot.core.replies import Command, Hold, InlineAnswer, Message, Reply, User
 from bot.knowledge import KnowledgeBase
 from bot.matching.decision import Decision, decide
 from bot.matching.matcher import Matcher
+from bot.screens.alerts import with_forward_age
 from bot.screens.screens import Screens
 from bot.screens.views import AnswerViews
 
@@ -155,17 +157,50 @@ class Conversation:
 
     def _answer(self, user: User, message: Message) -> Reply:
         if message.command is not None:
+            if message.command.action == "check":
+                return self.check(user, message.command, message.quoted)
             reply = self._command(user, message.command)
             return self.screens.with_caption_note(reply) if message.caption and reply.text else reply
         if message.media_only:
-            return self.screens.not_text(self.language(user))
-        clean = clean_input(message.text)
-        usual = self.language(user)
-        if not clean:
-            reply = self.screens.fallback(usual, empty=True)
+            reply = self.screens.not_text(self.language(user))
         else:
-            reply = self.reply_to(user, decide(self.matcher, clean, usual))
-        return self.screens.with_caption_note(reply) if message.caption else reply
+            clean = clean_input(message.text)
+            usual = self.language(user)
+            if not clean:
+                reply = self.screens.fallback(usual, empty=True)
+            else:
+                reply = self.reply_to(user, decide(self.matcher, clean, usual))
+            if message.caption:
+                reply = self.screens.with_caption_note(reply)
+        return self._with_age(user, message, reply)
+
+    def _with_age(self, user: User, message: Message, reply: Reply) -> Reply:
+        """``reply`` with the forwarded message's age first (nothing for a message that was not forwarded
+        or whose first sending time is unknown). The age is counted to when the user sent it."""
+        if message.forwarded is None:
+            return reply
+        now = user.sent_at if user.sent_at is not None else time.time()
+        return with_forward_age(reply, message.forwarded.sent_at, now, self.kb.time_zone)
+
+    def check(self, user: User, command: Command, quoted: Message | None) -> Reply:
+        """/check (/verificar): what is known about an alert. The alert is the message the command
+        answers (``quoted``: in a group, the command sent as a reply to a forwarded alert), else the words
+        after the command. A known claim gets its verdict; agents here and now in the user's own words (after
+        the command) get the emergency screen; anything else gets how to check an alert, and a forwarded
+        alert its age. Without
+        an alert, how to use the command comes first."""
+        lang = self.language(user, command.hint)
+        text = clean_input(quoted.text if quoted is not None else command.arg)
+        decision = decide(self.matcher, text, lang) if text else None
+        # Agents at the door are an emergency in the user's own words, not in a message they check.
+        routes = ("claim",) if quoted is not None else ("claim", "emergency")
+        if decision is not None and decision.route in routes:
+            reply = self.screens.for_decision(replace(decision, lang=lang))
+        else:
+            reply = self.screens.alert_guide(lang, how_to=quoted is None and not text)
+        if quoted is not None and quoted.caption:
+            reply = self.screens.with_caption_note(reply)
+        return self._with_age(user, quoted, reply) if quoted is not None else reply
 
     def understand(self, text: str, usual: str | None = None) -> Decision:
         """The decision for a message (see :func:`bot.matching.decision.decide`); an empty one falls back."""

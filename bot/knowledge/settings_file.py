@@ -16,7 +16,7 @@ from bot.yamlfile import LineDict, LineList
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}$")
 COMMAND_PATTERN = re.compile(r"^[a-z0-9_]{1,32}$")  # Telegram: 1-32 lowercase letters, digits, underscores
 # What the conversation can do for each command name; settings.yaml names them per language.
-COMMAND_ACTIONS = ("start", "help", "topics", "emergency", "language", "card", "delete")
+COMMAND_ACTIONS = ("start", "help", "topics", "emergency", "language", "card", "check", "delete")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.matching.matcher import Alternative, Matcher, MatchResult
-from bot.matching.routing import is_alert, route
+from bot.matching.routing import alert_kind, route
 
 ROUTES = ("answer", "did_you_mean", "fallback", "emergency", "language", "smalltalk", "alert", "claim")
 
@@ -25,7 +25,8 @@ class Decision:
     talk, or an emergency screen's entry; None for the emergency menu), ``options`` (what a "did you
     mean" offers, best first), ``unsupported_id`` (a fallback that can say why: the 'unsupported' entry
     that matched) and ``claim_id`` (a claim seen circulating that the message repeats: its verdict is
-    the reply). An alert-shaped message (route 'alert') gets the entry that says how to check an alert."""
+    the reply). An alert-shaped message (route 'alert') gets the entry that says how to check an alert;
+    one the matcher answers with another entry is ``alert_shaped`` (the reply says how to check it first)."""
 
     route: str
     lang: str
@@ -34,6 +35,7 @@ class Decision:
     options: tuple[Alternative, ...] = ()
     unsupported_id: str | None = None
     claim_id: str | None = None  # the claim seen circulating that the message repeats (route 'claim')
+    alert_shaped: bool = False  # an alert answered with another entry: a line on checking it comes first
 
     def as_json(self, query: str) -> dict[str, Any]:
         """``kyr-bot match --json``'s record: ``query``, ``lang``, ``id`` (the entry shown), ``score``,
@@ -64,8 +66,11 @@ def decide(matcher: Matcher, text: str, usual: str | None = None) -> Decision:
         return Decision("emergency", lang, result, result.entry_id if result.entry_id in kb.emergency else None)
     if result.claim_id is not None:
         return Decision("claim", lang, result, claim_id=result.claim_id)
-    if kb.routing.alert_entry and result.entry_id in (None, kb.routing.alert_entry) and is_alert(text, kb.routing):
-        # An alert-shaped message, unless the matcher is sure it asks something else.
+    kind = alert_kind(text, kb.routing) if kb.routing.alert_entry else None
+    if kind is not None and result.entry_id in (None, kb.routing.alert_entry):
+        # An alert-shaped message, unless the matcher is sure it asks something else: then that answer,
+        # with a line on checking an alert first (measured: an alert's topic answered, e.g. what to do in
+        # a raid at work, is a right answer more often than the guide alone).
         return Decision("alert", lang, result, kb.routing.alert_entry)
     entry = kb.entry(result.entry_id) if result.entry_id else None
     if routed is not None and routed.kind == "smalltalk":
@@ -73,7 +78,9 @@ def decide(matcher: Matcher, text: str, usual: str | None = None) -> Decision:
         chosen = entry.id if entry is not None and entry.kind == "smalltalk" else kb.routing.smalltalk_entry
         return Decision("smalltalk", lang, result, chosen)
     if entry is not None:
-        return Decision("smalltalk" if entry.kind == "smalltalk" else "answer", lang, result, entry.id)
+        if entry.kind == "smalltalk":
+            return Decision("smalltalk", lang, result, entry.id)
+        return Decision("answer", lang, result, entry.id, alert_shaped=kind is not None)
     if result.alternatives and not result.unsupported_id:
         return Decision("did_you_mean", lang, result, options=result.alternatives)
     return Decision("fallback", lang, result, unsupported_id=result.unsupported_id)

@@ -10,8 +10,8 @@ from rapidfuzz.distance import Levenshtein
 from bot.knowledge.model import RoutingWords
 from bot.textnorm import message_words
 
-FUZZY_HELP_MIN_CHARS = 5
-ALERT_MAX_WORDS = 60  # longer messages are alert-shaped only when they say to pass them on  # a word this long may be one edit away from a help word ('socoro' -> 'socorro')
+FUZZY_HELP_MIN_CHARS = 5  # a word this long may be one edit away from a help word ('socoro' -> 'socorro')
+ALERT_MAX_WORDS = 60  # longer messages are alert-shaped only when they say to pass them on
 
 
 @dataclass(frozen=True)
@@ -72,20 +72,26 @@ def names_the_card(text: str, words: RoutingWords, card_names: set[str]) -> bool
 
 
 def is_alert(text: str, words: RoutingWords) -> bool:
-    """True for an alert-shaped message (routing.yaml's ``alert_*`` lists): one that says to pass it on,
-        that says agents are coming somewhere, or that names a checkpoint or a raid with a coming time (unless it
-    asks what to do about one's own situation: "hubo una redada hoy en mi trabajo, ¿qué hago?")."""
+    """True for an alert-shaped message: :func:`alert_kind` is not None."""
+    return alert_kind(text, words) is not None
+
+
+def alert_kind(text: str, words: RoutingWords) -> str | None:
+    """How a message is alert-shaped (routing.yaml's ``alert_*`` lists): ``'share'`` when it says to pass
+    it on (an alert whatever it is about), ``'shape'`` when it says agents are coming somewhere or names a
+    checkpoint or a raid with a coming time (unless it asks what to do about one's own situation: "hubo
+    una redada hoy en mi trabajo, ¿qué hago?"), None otherwise."""
     found = words_of(text)
     if not found:
-        return False
+        return None
     joined = " " + " ".join(found) + " "
     wordset = set(found)
     if any(f" {phrase} " in joined for phrase in words.alert_share):
-        return True
+        return "share"
     if len(found) > ALERT_MAX_WORDS:
-        return False  # a long story that mentions a raid is someone's situation, not a warning to pass on
+        return None  # a long story that mentions a raid is someone's situation, not a warning to pass on
     if wordset & words.agent_words and any(f" {phrase} " in joined for phrase in words.alert_coming):
-        return True
+        return "shape"
     warned = any(f" {phrase} " in joined for phrase in words.alert_words)  # words and phrases ("puesto de control")
     asks_for_self = any(f" {phrase} " in joined for phrase in words.own_question)  # "hubo una redada, ¿qué hago?"
-    return warned and bool(wordset & words.alert_times) and not asks_for_self
+    return "shape" if warned and bool(wordset & words.alert_times) and not asks_for_self else None

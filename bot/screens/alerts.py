@@ -10,6 +10,7 @@ sources), what is known, when the sources checked it, the sources, and how to re
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
@@ -64,10 +65,21 @@ def with_forward_age(reply: Reply, sent_at: float | None, now: float, time_zone:
     """``reply`` with the forwarded message's age first, in italics (nothing when the age is unknown)."""
     if sent_at is None or not reply.text:
         return reply
-    from dataclasses import replace
-
     age = forward_age(sent_at, now, reply.lang, time_zone)
     return replace(reply, text=f"<i>{esc(age)}</i>\n\n{reply.text}")
+
+
+def with_alert_check(kb: KnowledgeBase, reply: Reply) -> Reply:
+    """An answer to an alert-shaped message (one that says to pass it on) with, first, the three checks
+    in one line and a button to the entry on checking alerts (routing.yaml's ``alert_entry``)."""
+    guide = kb.entry(kb.routing.alert_entry or "")
+    if guide is None or not reply.text:
+        return reply
+    lang = reply.lang
+    _ = translator(lang).gettext
+    line = "<i>" + esc(_("Before you forward an alert: who saw it, where exactly, and when?")) + "</i>"
+    button = Button("→ " + guide.text(lang).label, data=cb.encode(cb.ANSWER, guide.id, lang))
+    return replace(reply, text=f"{line}\n\n{reply.text}", buttons=((button,), *reply.buttons))
 
 
 def _verdict(verdict: str, lang: str) -> str:
@@ -92,7 +104,7 @@ def claim_reply(kb: KnowledgeBase, keys: Keyboards, claim: Claim, lang: str) -> 
         else _day(claim.checked, lang, with_year=True)
     )
     heading = _("A message going around says:")
-    known = _("What is known: {verdict}.").format(verdict=_verdict(claim.verdict, lang))
+    known = _("Is it true? {verdict}.").format(verdict=_verdict(claim.verdict, lang))
     parts = [
         f"<b>{esc(heading)}</b> “{esc(text.claim)}”",
         f"<b>{esc(known)}</b> {esc(fill(kb, text.known, lang))}",

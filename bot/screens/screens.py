@@ -13,7 +13,7 @@ from bot.i18n import translator
 from bot.knowledge import Entry, KnowledgeBase, TopicGroup
 from bot.matching.decision import Decision
 from bot.matching.matcher import Alternative
-from bot.screens.alerts import claim_reply
+from bot.screens.alerts import claim_reply, with_alert_check
 from bot.screens.compose import contact_block, disclaimer, esc, fill, officer_block
 from bot.screens.keyboards import Keyboards
 from bot.screens.views import AnswerViews
@@ -54,7 +54,8 @@ class Screens:
         if route == "emergency":
             return self.emergency_screen(entry, lang) if entry is not None else self.emergency_menu(lang)
         if route in ("answer", "smalltalk", "alert") and entry is not None:
-            return self.answer(entry, lang)
+            reply = self.answer(entry, lang)
+            return with_alert_check(self.kb, reply) if decision.alert_shaped else reply
         if route == "claim" and decision.claim_id:
             claim = next((c for c in self.kb.claims if c.id == decision.claim_id), None)
             if claim is not None:
@@ -63,6 +64,24 @@ class Screens:
             return self.did_you_mean(decision.options, lang)
         unsupported = self.kb.entry(decision.unsupported_id) if decision.unsupported_id else None
         return self.fallback(lang, unsupported=unsupported)
+
+    def alert_guide(self, lang: str, how_to: bool = False) -> Reply:
+        """How to check an alert (routing.yaml's ``alert_entry``), with how to use /check first when
+        ``how_to``; the fallback when the knowledge base names no such entry."""
+        entry = self.kb.entry(self.kb.routing.alert_entry or "")
+        if entry is None:
+            return self.fallback(lang)
+        reply = self.answer(entry, lang)
+        if not how_to:
+            return reply
+        _ = translator(lang).gettext
+        names = self.kb.affiliate.commands.get("check", {})
+        command = names.get(lang) or names.get(self.kb.languages[0], "check")
+        note = _(
+            "Forward an alert to me or paste its words, and I will say what is known about it. In a group, "
+            "reply to the alert with /{command}@{bot}."
+        ).format(command=command, bot=self.views.bot_username or "bot")
+        return replace(reply, text="<i>" + esc(note) + "</i>\n\n" + reply.text)
 
     def card(self, lang: str) -> Reply:
         """The rights card picture (:class:`CardReplies`); without a card, the emergency screen."""

@@ -184,9 +184,10 @@ def test_match_json_one_object_per_line(runs, kb):
     lines = ok(runs["match"]).splitlines()
     assert len(lines) == 5  # one record per input line: the two blank lines get fallback records
     results = [json.loads(line) for line in lines]
-    routes = {"answer", "did_you_mean", "fallback", "emergency", "language", "smalltalk"}
+    routes = {"answer", "did_you_mean", "fallback", "emergency", "language", "smalltalk", "alert", "claim"}
     for data in results:
-        assert set(data) == {"query", "lang", "id", "score", "alternatives", "unsupported", "route"}
+        assert set(data) == {"query", "lang", "id", "score", "alternatives", "unsupported", "route", "claim"}
+        assert data["claim"] is None or data["route"] == "claim"
         assert 0 <= data["score"] <= 100 and data["route"] in routes
         assert data["unsupported"] is None or kb.entries[data["unsupported"]].kind == "unsupported"
         for alt in data["alternatives"]:

@@ -24,7 +24,10 @@ def shown(text: str) -> str | None:
 
 def answered_or_offered(text: str, *right: str) -> bool:
     d = decided(text)
-    return (d.route in ("answer", "emergency") and d.entry_id in right) or (
+    # A claim seen circulating is a rumor answered with its verdict (knowledge/claims.yaml).
+    if d.route == "claim" and "rumors" in right:
+        return True
+    return (d.route in ("answer", "emergency", "alert") and d.entry_id in right) or (
         d.route == "did_you_mean" and bool({a.id for a in d.options} & set(right))
     )
 
