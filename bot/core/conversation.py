@@ -3,36 +3,38 @@ the core through :class:`Conversation`'s public methods and nothing else:
 
 - :meth:`Conversation.handle` a :class:`~bot.core.replies.Message` from a :class:`~bot.core.replies.User`,
   :meth:`Conversation.release` a message flood protection held back, :meth:`Conversation.handle_callback`
-  a pressed button, :meth:`Conversation.inline_answers` an inline query, :meth:`Conversation.group_intro`;
+  a pressed button, :meth:`Conversation.inline_answers` an inline query, :meth:`Conversation.inline_chosen`
+  an inline result someone sent, :meth:`Conversation.group_intro`;
 - the few queries a channel needs: :meth:`Conversation.command` (a typed command, resolved once),
   :meth:`Conversation.command_menu`, :meth:`Conversation.descriptions`, :attr:`Conversation.languages`,
   :meth:`Conversation.set_identity` (the bot's name, once the channel knows it).
 
 The decision about a message is made in :mod:`bot.matching.decision`; the replies are drawn by
-:mod:`bot.screens`; button and link formats are in :mod:`.callbacks`; flood protection in :mod:`.flood`.
+:mod:`bot.screens`; button and link formats are in :mod:`.callbacks`; flood protection in :mod:`.flood`;
+sending a question for review with consent in :mod:`.consent`; what is counted in :mod:`.usage`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections import OrderedDict
 from dataclasses import replace
 
 from bot.core import callbacks as cb
 from bot.core.commands import CommandBook
+from bot.core.consent import ConsentFlow
 from bot.core.flood import FloodGuard, HoldBack
 from bot.core.inline import InlineSearch
 from bot.core.limits import INLINE_QUERY_CHARS
-from bot.core.preferences import MemoryStore, PreferenceStore
+from bot.core.preferences import LastAnswers, MemoryStore, PreferenceStore
 from bot.core.replies import Command, Hold, InlineAnswer, Message, Reply, User
+from bot.core.usage import NoUsage, UsageLog
 from bot.knowledge import KnowledgeBase
 from bot.matching.decision import Decision, decide
 from bot.matching.matcher import Matcher
 from bot.screens.screens import Screens
 from bot.screens.views import AnswerViews
 
-LAST_ANSWERS_KEPT = 10_000  # users whose last answer is remembered (memory only) to re-show it in another language
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -55,7 +57,8 @@ def clean_input(text: str | None) -> str:
 
 
 class Conversation:
-    """Routes messages, commands, button presses and inline queries to the right reply (see the module)."""
+    """Routes messages, commands, button presses and inline queries to the right reply (see the module).
+    ``usage`` is told what happened, as counts; ``consent`` sends questions for review (default: never)."""
 
     def __init__(
         self,
@@ -63,18 +66,22 @@ class Conversation:
         matcher: Matcher,
         store: PreferenceStore | None = None,
         flood: FloodGuard | None = None,
+        usage: UsageLog | None = None,
+        consent: ConsentFlow | None = None,
     ) -> None:
         self.kb = kb
         self.matcher = matcher
         self.store: PreferenceStore = store or MemoryStore()
         self.flood = flood
+        self.usage: UsageLog = usage or NoUsage()
+        self.consent = consent or ConsentFlow(None)
         self.holds = HoldBack()
         self.commands = CommandBook(kb)
         self.views = AnswerViews(kb)
         self.screens = Screens(kb, self.views, self.commands)
         self.reads_group_messages = False  # Telegram delivers every group message (privacy mode off)
         self.inline = InlineSearch(kb, matcher, self.views, self.screens)
-        self._last_answer: OrderedDict[int, str] = OrderedDict()
+        self.last_answers = LastAnswers()
 
     # ------------------------------------------------------------------ what a channel asks
     @property
@@ -134,8 +141,9 @@ class Conversation:
         """The reply to a message. Flood protection first (every message counts: text, commands and
         pictures alike): past the burst the user gets one 'slow down' note, then nothing; the newest message
         of a burst is held (the reply carries a :class:`Hold`: call :meth:`release` after ``hold.seconds``).
-        An empty reply with no hold means: say nothing."""
-        if self.flood is not None and not user.flood_exempt:
+        An empty reply with no hold means: say nothing. ``/delete`` is never held back nor dropped."""
+        deleting = message.command is not None and message.command.action == "delete"
+        if self.flood is not None and not user.flood_exempt and not deleting:
             gate = self.flood.check(user.id, user.sent_at)
             if gate == "warn":
                 return self.screens.slow_down(self.language(user))
@@ -162,9 +170,12 @@ class Conversation:
         clean = clean_input(message.text)
         usual = self.language(user)
         if not clean:
+            self.usage.record("fallback", None, usual)
             reply = self.screens.fallback(usual, empty=True)
         else:
-            reply = self.reply_to(user, decide(self.matcher, clean, usual))
+            decision = decide(self.matcher, clean, usual)
+            self.usage.record(decision.route, decision.entry_id or decision.unsupported_id, decision.lang)
+            reply = self.consent.offer(user, message, clean, decision, self.reply_to(user, decision))
         return self.screens.with_caption_note(reply) if message.caption else reply
 
     def understand(self, text: str, usual: str | None = None) -> Decision:
@@ -180,23 +191,15 @@ class Conversation:
         if decision.route == "language":
             if user.id is not None:
                 self.store.set_language(user.id, lang)
-            last = self.kb.entry(self._last_answer.get(user.id, "")) if user.id is not None else None
+            last = self.kb.entry(self.last_answers.get(user.id) or "")
             if last is not None:
                 return replace(self.screens.answer(last, lang), language_changed=True)
             return self.screens.language_set(lang, edit=False)
         reply = self.screens.for_decision(decision)
         entry = self.kb.entry(decision.entry_id or "")
         if entry is not None and entry.kind == "answer":
-            self._remember(user, entry.id)
+            self.last_answers.remember(user.id, entry.id)
         return reply
-
-    def _remember(self, user: User, entry_id: str) -> None:
-        if user.id is None:
-            return
-        self._last_answer[user.id] = entry_id
-        self._last_answer.move_to_end(user.id)
-        while len(self._last_answer) > LAST_ANSWERS_KEPT:
-            self._last_answer.popitem(last=False)
 
     def ask(self, text: str, lang: str | None = None) -> Reply:
         """One question, one answer (the ``kyr-bot ask`` command), in ``lang`` if given."""
@@ -246,10 +249,11 @@ class Conversation:
         return self.screens.welcome(self.language(user), unknown_link=opened is not None)
 
     def delete(self, user: User, lang: str) -> Reply:
-        """Forget everything stored about the user (their language choice and last answer)."""
+        """Forget everything kept about the user: their language choice, their last answer and any question
+        waiting for its second tap. (A question already sent for review has no link to the user.)"""
         removed = self.store.delete(user.id) if user.id is not None else False
-        if user.id is not None:
-            self._last_answer.pop(user.id, None)
+        self.last_answers.forget(user.id)
+        self.consent.forget(user)
         return self.screens.deleted(lang, removed)
 
     # ------------------------------------------------------------------ buttons, inline, groups
@@ -259,9 +263,12 @@ class Conversation:
         if press is None or press.lang not in self.kb.languages:
             return self.screens.stale(self.language(user))
         verb, arg, lang = press.verb, press.arg, press.lang
+        self.usage.record_button(cb.BUTTON_KINDS[verb])
+        if verb in (cb.QUESTION_PREVIEW, cb.QUESTION_SEND, cb.QUESTION_CANCEL):
+            return self.consent.press(user, verb, arg, lang)
         entry = self.kb.entry(arg) if arg else None
         if verb in (cb.ANSWER, cb.ANSWER_SWITCH) and entry is not None and entry.answerable:
-            self._remember(user, entry.id)
+            self.last_answers.remember(user.id, entry.id)
             return self.screens.answer(entry, lang, edit=verb == cb.ANSWER_SWITCH)
         if verb == cb.TOPIC:
             if not arg:
@@ -295,3 +302,7 @@ class Conversation:
         """Choices for inline mode (:class:`InlineSearch`): the best answers for the query, or the card and
         the main topics for an empty one, in the query's language (else the user's)."""
         return self.inline.answers(clean_input(query)[:INLINE_QUERY_CHARS], self.language(user))
+
+    def inline_chosen(self) -> None:
+        """Someone sent one of the bot's inline results into a chat: counted, nothing else."""
+        self.usage.record_inline_chosen()

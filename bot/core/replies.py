@@ -104,9 +104,11 @@ class Command:
 class Message:
     """What a person sent: a ``command``, else ``text`` (a question; empty for a picture, sticker or
     voice note without words). ``caption``: the words came with a picture or file, which the bot cannot
-    read (the reply says so)."""
+    read (the reply says so). ``forwarded``: the message is forwarded, or replies to a forwarded message,
+    so its words may be someone else's (the bot then never offers to send it for review)."""
 
     text: str = ""
     command: Command | None = None
     caption: bool = False
     media_only: bool = False  # a picture, sticker, voice note… with no words at all
+    forwarded: bool = False  # forwarded, or a reply to a forwarded message

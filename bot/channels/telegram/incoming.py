@@ -85,3 +85,10 @@ def command_in(text: str | None, entities: tuple[MessageEntity, ...] | None) -> 
     if match is None:
         return None
     return TypedCommand(match.group(1).lower(), (match.group(2) or "").lower(), cleaned[match.end() :].strip())
+
+
+def forwarded(message: Message) -> bool:
+    """True when the message is forwarded, or replies to a forwarded message: its words may be someone
+    else's (the core then never offers to send it for review)."""
+    answered = message.reply_to_message
+    return message.forward_origin is not None or (answered is not None and answered.forward_origin is not None)
