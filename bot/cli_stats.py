@@ -37,6 +37,9 @@ ROUTE_NAMES = {
     "smalltalk": "small talk",
 }
 NOT_ANSWERED = ("fallback", "did_you_mean")
+NOT_ANSWERED_LABEL = "Not answered (fallback, did you mean)"
+OTHER_LABEL = "Other (small talk, language, emergency menu)"
+GREYS = {NOT_ANSWERED_LABEL: "#7f7f7f", OTHER_LABEL: "#c7c7c7"}  # the topics get matplotlib's tab10 colours
 TOP_ENTRIES = 10
 Row = tuple[str, str, str, int]  # (day, kind, key, count)
 
@@ -156,29 +159,29 @@ def weekly_by_topic(
     grouped = [sum(counts[i] for counts in series.values()) for i in range(weeks)]
     other = [max(0, totals[i] - not_answered[i] - grouped[i]) for i in range(weeks)]
     series = {label: counts for label, counts in series.items() if any(counts)}
-    series["Not answered (fallback, did you mean)"] = not_answered
-    series["Other (small talk, language, emergency menu)"] = other
+    series[NOT_ANSWERED_LABEL] = not_answered
+    series[OTHER_LABEL] = other
     return starts, series
 
 
-def draw_chart(starts: list[dt.date], series: dict[str, list[int]], output: Path) -> None:
-    """A stacked bar chart (PNG, 1500×840 px) of ``series`` per week. Raises ImportError without
-    matplotlib, OSError when ``output`` cannot be written."""
+def draw_chart(starts: list[dt.date], series: dict[str, list[int]], output: Path, last: dt.date) -> None:
+    """A stacked bar chart (PNG, 1500×840 px) of ``series`` per week, counted up to ``last``. Raises
+    ImportError without matplotlib, OSError when ``output`` cannot be written."""
     from matplotlib import colormaps
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(10, 5.6), dpi=150, layout="constrained")
     axes = figure.add_subplot()
-    colors = colormaps["tab20"]
+    colors = colormaps["tab10"]
     x = list(range(len(starts)))
     bottom = [0] * len(starts)
     for i, (label, counts) in enumerate(series.items()):
-        axes.bar(x, counts, bottom=bottom, label=label, color=colors(i % 20), width=0.8)
+        axes.bar(x, counts, bottom=bottom, label=label, color=GREYS.get(label, colors(i % 10)), width=0.8)
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
     axes.set_xticks(x, [f"{s:%b} {s.day}" for s in starts], rotation=45, ha="right")
     axes.set_ylabel("Questions")
     axes.set_xlabel("Week starting (Monday, UTC)")
-    end = starts[-1] + dt.timedelta(days=6)
+    end = min(starts[-1] + dt.timedelta(days=6), last)
     span = f"{starts[0]:%B} {starts[0].day}, {starts[0].year} to {end:%B} {end.day}, {end.year}"
     axes.set_title(f"Questions per week by topic, {span}")
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False, reverse=True)
@@ -234,7 +237,7 @@ def _chart(args: argparse.Namespace, rows: list[Row], today: dt.date, weeks: int
     starts, series = weekly_by_topic(rows, kb, today, weeks, lang)
     output = Path(args.chart)
     try:
-        draw_chart(starts, series, output)
+        draw_chart(starts, series, output, today)
     except OSError as exc:
         print(f"kyr-bot stats: cannot write {output} ({exc.strerror})", file=sys.stderr)
         return exitcodes.FAILED
