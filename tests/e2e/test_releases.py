@@ -2,20 +2,25 @@
 newest release, the Docker tag in the README and compose.yaml, the image's label, the wheel names in the
 recipes — and a systemd recipe that ships the fitted model, which a wheel built that way really carries.
 
-Checked statically where there is no Docker engine or systemd here."""
+Checked statically where there is no Docker engine or systemd here; and ``kyr-bot review`` on an installed
+package, whose knowledge folder it must not write."""
 
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from bot.core.consent import QueuedQuestion
 from bot.matching.ranker import model_path
+from bot.runtime import exitcodes
+from bot.runtime.records import Records, ReviewQueue
 from testkit.harness import shared_matcher
-from testkit.installed import ROOT, InstalledBot, build_wheel, install_wheel, make_venv
+from testkit.installed import ROOT, InstalledBot, build_wheel, install_wheel, installed_bot, make_venv
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CHANGELOG = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
@@ -101,3 +106,33 @@ def test_a_wheel_built_after_training_ships_the_model(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "What is an ICE detainer?"
     assert "Fitting" not in result.stderr and list(cache.iterdir()) == []  # nothing fitted: the wheel's model
+
+
+def test_review_on_an_installed_package_writes_only_where_told(tmp_path_factory, tmp_path):
+    """The knowledge folder inside an installed wheel is read-only (an upgrade replaces it): kyr-bot review
+    says so and exits non-zero before touching the queue; with --out it labels into that folder."""
+    installed = installed_bot(tmp_path_factory)
+    data = tmp_path / "data"
+    records = Records.open(data)
+    assert records.queue is not None
+    records.queue.keep(QueuedQuestion("can my landlord call ice on me [phone]", "en", "fallback", "2026-12-07"))
+    records.close()
+    env = installed.env(KYR_DATA_DIR=str(data))
+    refused = installed.run_program([str(installed.kyr_bot), "review"], env=env)
+    assert refused.returncode == exitcodes.BAD_CONFIG, refused.stdout + refused.stderr
+    assert "is the copy inside the installed package: read-only" in refused.stderr and "--out DIR" in refused.stderr
+    assert len(ReviewQueue(data).questions()) == 1  # nothing was taken out of the queue
+
+    out = tmp_path / "labelled"
+    walked = subprocess.run(
+        [str(installed.kyr_bot), "review", "--out", str(out)],
+        env=env,
+        input="other-topics\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert walked.returncode == 0, walked.stdout + walked.stderr
+    assert walked.stdout.strip().endswith(f"kyr-bot check: OK ({out / 'review.yaml'})")
+    assert '- "can my landlord call ice on me [phone]"' in (out / "review.yaml").read_text()
+    assert ReviewQueue(data).questions() == []

@@ -245,7 +245,6 @@ def test_review_lists_labels_and_the_label_passes_kyr_bot_check(session: Session
         f"- id: {label}  # asked {day} (fallback), labelled {day}\n  en:\n    - {json.dumps(session.kept_question)}\n"
         in (review.read_text())
     )
-    check = kyr_bot(session.env, "check", "--no-reading-level")
-    assert check.returncode == 0 and check.stdout.startswith("kyr-bot check: OK ("), check.stderr
+    assert walked.stdout.strip().endswith(f"kyr-bot check: OK ({review})")  # the knowledge base with it
     assert kyr_bot(session.env, "review", "--json").stdout == ""  # labelled: out of the queue
     assert session.kept_question.encode() not in (session.data / DB_NAME).read_bytes()
