@@ -182,7 +182,7 @@ def cmd_review(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
     or the knowledge base is broken."""
     data_dir = args.config.data_dir
     try:
-        queue = ReviewQueue(data_dir)
+        queue = ReviewQueue(data_dir, read_only=args.json)
     except sqlite3.Error as exc:
         print(f"kyr-bot review: cannot read the queue in {data_dir} ({exc})", file=sys.stderr)
         return exitcodes.FAILED

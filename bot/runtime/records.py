@@ -184,22 +184,35 @@ class _SqliteQueue:
 
 
 # ---------------------------------------------------------------------- reading (kyr-bot stats, kyr-bot review)
-def open_existing(data_dir: Path) -> sqlite3.Connection | None:
+def open_existing(data_dir: Path, read_only: bool = False) -> sqlite3.Connection | None:
     """A connection to ``data_dir``'s state file, or None when there is none yet (nothing recorded).
-    Raises sqlite3.Error when the file cannot be used."""
+    ``read_only``: opened so that nothing is written, not even the tables (a reader run as another user,
+    e.g. root beside a systemd unit's own user, leaves no file of its own behind). Raises sqlite3.Error."""
     path = data_dir / DB_NAME
-    return connect(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    if read_only:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    return connect(path)
+
+
+def _missing_table(exc: sqlite3.OperationalError) -> bool:
+    return "no such table" in str(exc)  # a state file from before this version: nothing recorded yet
 
 
 def read_usage(data_dir: Path, first_day: str) -> list[tuple[str, str, str, int]]:
     """Every count from ``first_day`` (``YYYY-MM-DD``) on, as ``(day, kind, key, count)``, oldest day first;
-    empty when nothing was recorded. Raises sqlite3.Error."""
-    db = open_existing(data_dir)
+    empty when nothing was recorded. Read only. Raises sqlite3.Error."""
+    db = open_existing(data_dir, read_only=True)
     if db is None:
         return []
     try:
         sql = "SELECT day, kind, key, count FROM usage WHERE day >= ? ORDER BY day, kind, key"
         return [(str(d), str(k), str(key), int(n)) for d, k, key, n in db.execute(sql, (first_day,))]
+    except sqlite3.OperationalError as exc:
+        if _missing_table(exc):
+            return []
+        raise
     finally:
         db.close()
 
@@ -214,18 +227,25 @@ class Queued:
 
 class ReviewQueue:
     """The queue of questions sent for review, as ``kyr-bot review`` reads and empties it. Opening it deletes
-    questions older than :data:`QUEUE_DAYS` days. Raises sqlite3.Error when the file cannot be used."""
+    questions older than :data:`QUEUE_DAYS` days, unless ``read_only`` (``kyr-bot review --json``: nothing
+    is written). Raises sqlite3.Error when the file cannot be used."""
 
-    def __init__(self, data_dir: Path, today: Callable[[], str] = utc_today) -> None:
-        self._db = open_existing(data_dir)
-        if self._db is not None:
+    def __init__(self, data_dir: Path, today: Callable[[], str] = utc_today, read_only: bool = False) -> None:
+        self._db = open_existing(data_dir, read_only)
+        if self._db is not None and not read_only:
             prune(self._db, today())
 
     def questions(self) -> list[Queued]:
         """Every queued question, oldest first."""
         if self._db is None:
             return []
-        rows = self._db.execute("SELECT id, text, lang, route, day FROM review_queue ORDER BY day, id")
+        sql = "SELECT id, text, lang, route, day FROM review_queue ORDER BY day, id"
+        try:
+            rows = self._db.execute(sql).fetchall()
+        except sqlite3.OperationalError as exc:
+            if _missing_table(exc):
+                return []
+            raise
         return [
             Queued(int(i), QueuedQuestion(str(t), str(lang), str(route), str(day))) for i, t, lang, route, day in rows
         ]

@@ -172,3 +172,16 @@ def test_scrubber_hides_tokens_and_nothing_else():
     )
     assert scrub("/bot123%3Aodd-secret/getUpdates") == "/bot<token>/getUpdates"
     assert scrub("odd secret: q9-x", ["q9-x"]) == "odd secret: <token>"
+
+
+def test_readers_write_nothing_even_to_a_state_file_from_0_1_0(tmp_path):
+    """kyr-bot stats and kyr-bot review --json may run as another user (root beside a systemd unit): they
+    open the file read-only, and a file from before this version simply has nothing counted yet."""
+    old = sqlite3.connect(tmp_path / DB_NAME)
+    old.execute("CREATE TABLE language (user_id INTEGER PRIMARY KEY, lang TEXT NOT NULL)")
+    old.commit()
+    old.close()
+    before = sorted((p.name, p.read_bytes()) for p in tmp_path.iterdir())
+    assert read_usage(tmp_path, "2000-01-01") == []
+    assert ReviewQueue(tmp_path, read_only=True).questions() == []
+    assert sorted((p.name, p.read_bytes()) for p in tmp_path.iterdir()) == before
