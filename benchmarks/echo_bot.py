@@ -1,15 +1,19 @@
-"""The baseline for benchmarks/load.py: the smallest python-telegram-bot bot set up like kyr-bot.
+"""The baselines for benchmarks/load.py: the smallest python-telegram-bot bot set up like kyr-bot.
 
-Same ApplicationBuilder setup as ``bot.telegram_app.build_application`` (token, base_url, base_file_url,
-get_updates_read_timeout, no rate limiter), long polling with ``run_polling(allowed_updates=ALL_TYPES)``
-and one MessageHandler that sends the same text back. It reads the same environment variables
-(TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL).
+Same ApplicationBuilder setup as ``bot.channels.telegram.app.build_application`` (token, base_url,
+base_file_url, get_updates_read_timeout, no rate limiter, and with ``--concurrency``/``--pool`` the same
+number of updates handled at a time and the same connection pool), long polling with
+``run_polling(allowed_updates=ALL_TYPES)`` and one MessageHandler that sends the same text back; with
+``--shape FILE``, a reply the size of a kyr-bot answer with its buttons instead. It reads the same
+environment variables (TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL).
 
-    TELEGRAM_BOT_TOKEN=... TELEGRAM_API_URL=http://127.0.0.1:PORT/bot python benchmarks/echo_bot.py
+    TELEGRAM_BOT_TOKEN=... TELEGRAM_API_URL=http://127.0.0.1:PORT/bot python benchmarks/echo_bot.py \
+        [--concurrency 4 --pool 8] [--shape shape.json]
 """
 
 from __future__ import annotations
 
+import argparse
 import html
 import json
 import os
@@ -28,7 +32,8 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def answer_sized_echo(shape_file: str):
-    """The same echo, but each reply has the size and buttons of a kyr-bot answer (ECHO_SHAPE_FILE):
+    """The same echo, but each reply has the size and buttons of a kyr-bot answer (``--shape``: a JSON file
+    with ``html``, the answer's text, and ``reply_markup``, its keyboard):
     this separates what our matching costs from what sending a bigger message costs the framework."""
     shape = json.loads(Path(shape_file).read_text(encoding="utf-8"))
     tail, markup = shape["html"], InlineKeyboardMarkup.de_json(shape["reply_markup"], None)
@@ -46,19 +51,26 @@ def answer_sized_echo(shape_file: str):
     return reply
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="A minimal echo bot, the baseline of benchmarks/load.py.")
+    parser.add_argument("--concurrency", type=int, default=1, help="updates handled at the same time")
+    parser.add_argument("--pool", type=int, help="HTTP connections to the Bot API (python-telegram-bot's default)")
+    parser.add_argument("--shape", help="reply with an answer-sized text and buttons from this JSON file")
+    args = parser.parse_args(argv)
     api_url = os.environ["TELEGRAM_API_URL"].rstrip("/")
     file_url = (api_url[: -len("/bot")] if api_url.endswith("/bot") else api_url) + "/file/bot"
-    app = (
+    builder = (
         ApplicationBuilder()
         .token(os.environ["TELEGRAM_BOT_TOKEN"])
         .base_url(api_url)
         .base_file_url(file_url)
         .get_updates_read_timeout(40)
-        .build()
+        .concurrent_updates(args.concurrency)
     )
-    shape_file = os.environ.get("ECHO_SHAPE_FILE")
-    handler = answer_sized_echo(shape_file) if shape_file else echo
+    if args.pool:
+        builder = builder.connection_pool_size(args.pool)
+    app = builder.build()
+    handler = answer_sized_echo(args.shape) if args.shape else echo
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handler))
     app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0

@@ -104,9 +104,8 @@ def train(kb: KnowledgeBase, out: Path | None = None) -> Trained:
     RankerUnavailable without scikit-learn."""
     from bot.matching import ranker as ranker_module
 
-    prepare = Matcher(kb, learned=False).prepare  # the ranker's input, exactly as the matcher makes it
     folder = out or ranker_module.PACKAGE_MODEL_DIR
-    ranker = ranker_module.fit_ranker(kb, prepare)
+    ranker = Matcher(kb, learned=False).fit()  # the ranker and its calibration, exactly as a start would fit them
     path = ranker_module.model_path(folder, ranker.digest)
     ranker.save(path)
     ranker_module.drop_other_models(folder, path)

@@ -21,7 +21,6 @@ from bot.knowledge.checks import ContentError
 from bot.matching.ranker import RankerUnavailable
 from bot.runtime import exitcodes
 from bot.runtime.config import Config, ConfigError
-from bot.runtime.health import HEARTBEAT_MAX_AGE
 from bot.screens.compose import length_problems, render_entry, to_plain, to_terminal
 from bot.yamlfile import Problem
 
@@ -190,14 +189,15 @@ def cmd_health(args: argparse.Namespace) -> int:
     """``kyr-bot health``: exit 0 while the running bot is alive, else 1 with one line. Polling: the process
     named in the pid file must be alive (so a stopped or killed bot fails at once) and its heartbeat fresh;
     ``--url``: the webhook's ``/healthz`` must answer 200."""
-    from bot.runtime.health import HEARTBEAT_NAME, PID_NAME, check_heartbeat, check_process, check_url
+    from bot.runtime.health import HEARTBEAT_MAX_AGE, HEARTBEAT_NAME, PID_NAME, check_heartbeat, check_process, check_url
 
     if args.url:
         health = check_url(args.url)
     else:
         health = check_process(args.config.data_dir / PID_NAME)
         if health.ok:
-            health = check_heartbeat(args.config.data_dir / HEARTBEAT_NAME, max_age=args.max_age)
+            max_age = HEARTBEAT_MAX_AGE if args.max_age is None else args.max_age
+            health = check_heartbeat(args.config.data_dir / HEARTBEAT_NAME, max_age=max_age)
     print(
         f"kyr-bot health: {'OK' if health.ok else 'FAILING'}: {health.reason}",
         file=sys.stdout if health.ok else sys.stderr,
@@ -314,9 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("health", help="exit 0 if the running bot is alive, else 1 with the reason")
     p.add_argument("--url", help="webhook mode: ask this URL instead, e.g. http://127.0.0.1:8443/healthz")
-    p.add_argument(
-        "--max-age", type=float, default=HEARTBEAT_MAX_AGE, help="polling: oldest heartbeat that passes, in seconds"
-    )
+    p.add_argument("--max-age", type=float, help="polling: oldest heartbeat that passes, in seconds (default: 90)")
     p.set_defaults(func=cmd_health)
 
     p = sub.add_parser("reload", help="make the running bot re-read the knowledge base and catalogs (SIGHUP)")

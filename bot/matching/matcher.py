@@ -1,19 +1,21 @@
 """Finding the knowledge-base entry that answers what a person typed.
 
-Two signals, one decision. The learned ranker (:mod:`.ranker`: TF-IDF over character n-grams and words,
-logistic regression over entries, trained on the knowledge base's phrasings and its training examples of
-how people really ask) ranks the entries; the lexical scorer (:mod:`.lexical`: how much of an entry's
-phrasings the query's terms cover) tells how far to trust it. A tiny fitted model over the ranker's
-probability, the lexical score and the ranker's probability for 'unsupported' entries
-(:func:`.confidence.confidence`) gives the match's score (0-100): answer at :data:`ANSWER_AT`, "did you
-mean" from :data:`SUGGEST_AT`, otherwise fall back. When the top entry is an 'unsupported' one (green
-cards, taxes…), the bot falls back and says why. The whole message is read: reading only the question
-part of a long story was measured and did not win (``benchmarks/focus.py``). :func:`.decision.decide`
-turns a match into the route every reply follows.
+Two signals, one calibrated decision. The learned ranker (:mod:`.ranker`: TF-IDF over character n-grams
+and words, logistic regression over entries, trained on the knowledge base's phrasings and its training
+examples of how people really ask) ranks the entries; the lexical scorer (:mod:`.lexical`: how much of an
+entry's phrasings the query's terms cover) tells how far to trust it. The calibration fitted with the
+ranker (:mod:`.confidence`, :mod:`.training`) turns what both say about the top entry into the chance
+that it is right: the match's score (0-100). From :data:`ANSWER_AT` the bot answers; from
+:data:`SUGGEST_AT` it asks "did you mean…?" with up to three entries; below, it falls back. When the top
+entry is an 'unsupported' one (green cards, taxes…), the bot falls back and says why. A long story that
+asks last also has its ask read on its own (:mod:`.ask`). :func:`.decision.decide` turns a match into
+the route every reply follows.
 """
 
 from __future__ import annotations
 
+import copy
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,12 +26,14 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import confidence
 from bot.matching.analysis import Analysis, Analyzer
 from bot.matching.ask import ask_of
+from bot.matching.confidence import Calibration
 from bot.matching.language import LanguageDetector
 from bot.matching.lexical import LexicalScorer
 from bot.matching.ranker import Ranker, TextPair, load_ranker
+from bot.matching.training import Reader, fit_calibrated
 
-ANSWER_AT = 50.0  # answer directly from this score (the decision model's confidence, in %)
-SUGGEST_AT = 20.0  # below ANSWER_AT but at least this: "did you mean ...?"
+ANSWER_AT = 80.0  # answer directly from this score (the calibrated chance that the top entry is right, in %)
+SUGGEST_AT = 40.0  # below ANSWER_AT but at least this: "did you mean ...?" (both: benchmarks/tune_bands.py)
 UNSUPPORTED_AT = 0.25  # the ranker's probability from which an 'unsupported' top entry is named
 ALTERNATIVE_RATIO = 0.25  # alternatives need at least this share of the top entry's ranker probability
 MAX_ALTERNATIVES = 3
@@ -114,13 +118,39 @@ class Matcher:
         address = kb.routing.address_words
         self._address_words = address | {w for a in address for w in self.analyzer.analyze(a).words}
         self.ranker: Ranker | None = None
+        self.calibration: Calibration | None = None
         if learned:
-            self.ranker = ranker or load_ranker(kb, cache_dir, self.prepare)
-            index = {eid: i for i, eid in enumerate(self.entry_ids)}
-            self._class_entry = np.array([index[c] for c in self.ranker.classes])
-            answerable = np.array([kb.entries[c].answerable for c in self.ranker.classes])
-            self._answerable = answerable
-            self._smalltalk = np.array([kb.entries[c].kind == "smalltalk" for c in self.ranker.classes])
+            self._use(ranker or load_ranker(kb, cache_dir, self.prepare, fit=self.fit))
+
+    def _use(self, ranker: Ranker) -> None:
+        """Score with ``ranker`` (and its calibration)."""
+        kb = self.kb
+        self.ranker = ranker
+        self.learned = True
+        index = {eid: i for i, eid in enumerate(self.entry_ids)}
+        self._class_entry = np.array([index[c] for c in ranker.classes])
+        self._answerable = np.array([kb.entries[c].answerable for c in ranker.classes])
+        self._smalltalk = np.array([kb.entries[c].kind == "smalltalk" for c in ranker.classes])
+        self.calibration = Calibration.from_dict(ranker.calibration) if ranker.calibration else None
+
+    def fit(self) -> Ranker:
+        """Fit the ranker and its calibration for this knowledge base (:mod:`.training`; needs scikit-learn)."""
+        return fit_calibrated(self.kb, self.prepare, self.reader_for)
+
+    def reader_for(self, ranker: Ranker) -> Reader:
+        """A reader of messages with ``ranker`` instead of this matcher's (the same analysis and lexical
+        scorer): text -> (the top entry's signals, the top entry, whether it is answerable) or None."""
+        other = copy.copy(self)
+        other._use(ranker)
+
+        def read(text: str) -> tuple[confidence.Signals, str, bool] | None:
+            reading = other.read(text)
+            if reading is None:
+                return None
+            top = int(reading.probs.argmax())
+            return reading.signals, ranker.classes[top], bool(other._answerable[top])
+
+        return read
 
     def prepare(self, text: str) -> TextPair:
         """The ranker's input for ``text``: repaired folded words, and content terms."""
@@ -150,7 +180,7 @@ class Matcher:
         if not analysis.terms:
             return None
         assert self.ranker is not None
-        probs = self.ranker.probabilities((" ".join(analysis.words), " ".join(analysis.terms)))
+        probs, coverage = self.ranker.read((" ".join(analysis.words), " ".join(analysis.terms)))
         ask = ask_of(query)
         if ask is not None and ASK_SHARE > 0:
             # A long story that asks last: the ask, read on its own, has its share of the say.
@@ -171,12 +201,19 @@ class Matcher:
         lexical = self.lexical.scores(analysis)
         top = int(probs.argmax())
         runner_up = float(np.partition(probs, -2)[-2]) if len(probs) > 1 else 0.0
+        top_entry = int(self._class_entry[top])
+        lexical_best = max(lexical, key=lexical.__getitem__) if lexical else None
+        rival = lexical[lexical_best] / 100 if lexical_best is not None and lexical_best != top_entry else 0.0
         signals = confidence.Signals(
             ranker_prob=float(probs[top]),
             ranker_margin=float(probs[top]) - runner_up,
-            lexical_score=lexical.get(int(self._class_entry[top]), 0.0) / 100,
+            lexical_score=lexical.get(top_entry, 0.0) / 100,
+            lexical_agrees=1.0 if lexical_best == top_entry else 0.0,
+            lexical_rival=rival,
             unknown_share=self.lexical.unknown_share(analysis),
             unsupported_prob=float(probs[~self._answerable].sum()),
+            length=math.log1p(len(analysis.terms)),
+            coverage=coverage,
         )
         return Reading(probs, lexical, signals)
 
@@ -209,7 +246,7 @@ class Matcher:
         if not self._answerable[top]:
             unsupported = classes[top] if best_p >= UNSUPPORTED_AT else None
             return MatchResult(query, lang, confident, None, 100 * best_p, (), unsupported_id=unsupported)
-        score = 100 * confidence.confidence(reading.signals)
+        score = 100 * self.chance(reading.signals)
         others = [i for i in order[1:] if self._answerable[i]]
         ranking = tuple(
             Alternative(classes[i], score * float(probs[i]) / best_p)
@@ -226,13 +263,23 @@ class Matcher:
             for i in others
             if probs[i] >= ALTERNATIVE_RATIO * best_p or lexical[i] >= floor
         )[:MAX_ALTERNATIVES]
-        if score >= ANSWER_AT:
+        if score >= ANSWER_AT or (self._smalltalk[top] and score >= SUGGEST_AT):
+            # Small talk ("gracias", "hola") is answered from the lower band: "did you mean: Thank you?" makes
+            # no sense, and a greeting stated by mistake tells nobody anything wrong.
             result = MatchResult(query, lang, confident, classes[top], score, candidates)
         elif score >= SUGGEST_AT:
-            result = MatchResult(query, lang, confident, None, score, (Alternative(classes[top], score), *candidates))
+            # Three buttons at most: the ranker's likeliest answers, in its order.
+            options = tuple(Alternative(classes[i], score * float(probs[i]) / best_p) for i in (top, *others))
+            options = options[:MAX_ALTERNATIVES]
+            result = MatchResult(query, lang, confident, None, score, options)
         else:
             result = MatchResult(query, lang, confident, None, score, ())
         return replace(result, ranking=ranking)
+
+    def chance(self, signals: confidence.Signals) -> float:
+        """The calibrated chance (0-1) that the top entry is right (a model without a calibration: the
+        ranker's own probability)."""
+        return self.calibration.chance(signals) if self.calibration is not None else signals.ranker_prob
 
     # ------------------------------------------------------------------ the lexical scorer alone
     def _lexical_match(self, query: str, lang: str, confident: bool, analysis: Analysis) -> MatchResult:

@@ -256,12 +256,12 @@ def test_small_talk_gets_a_short_reply_and_the_menu(text, eid, lang):
 
 
 # Questions routed to "did you mean" with the right entry among the choices (re-checked whenever the
-# matcher's training examples change: the first is from the holdout set, the second was written here).
+# matcher's training examples or its fit change: the first is from the holdout set, the second was written here).
 UNSURE_EN = (
     "my dad got arrested for a dui thing on saturday and now the jail says he cant get out bc of immigration. "
     "my mom is freaking out and doesnt speak english. what do we do??"
 )
-UNSURE_ES = "me van a quitar a mis hijos"
+UNSURE_ES = "mis hijos son ciudadanos y yo no"
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,9 @@ def runs(broken_kb) -> dict[str, subprocess.CompletedProcess]:
         "ask_es": ([*MODULE, "ask", "¿qué es una orden de retención migratoria?"], None, env),
         "ask_force_es": ([KYR_BOT, "ask", "--lang", "es", "what does an ICE detainer mean"], None, env),
         "ask_neutral": ([*MODULE, "ask", "287g"], None, env),
+        # -X importtime: every module the process imports, one line each on stderr.
+        "ask_imports": ([sys.executable, "-X", "importtime", "-m", "bot", "ask", "what is a detainer"], None, env),
+        "health_help": ([KYR_BOT, "health", "--help"], None, env),
         "ask_broken": ([KYR_BOT, "ask", "what does an ICE detainer mean"], None, broken_env),
         "match": (
             [*MODULE, "match", "--json"],
@@ -140,6 +143,29 @@ def test_ask_lang_forces_spanish(runs, kb):
 
 def test_ask_language_neutral_question_uses_default_language(runs, kb):
     assert ok(runs["ask_neutral"]).startswith(kb.entries["287g-basics"].text("en").title)
+
+
+# What `kyr-bot ask` must not load: the Telegram stack, the card's drawing (Pillow), the fitting libraries
+# (its model is shipped or cached), the readability checker, health checks. Each costs start-up time.
+NOT_FOR_ASK = ("telegram", "tornado", "httpx", "PIL", "sklearn", "scipy", "textstat", "bot.channels",
+               "bot.card.render", "bot.card.checks", "bot.card.fonts", "bot.runtime.health",
+               "bot.knowledge.readability")  # fmt: skip
+
+
+def test_ask_imports_only_what_it_uses(runs, kb):
+    run = runs["ask_imports"]
+    assert run.returncode == 0, run.stderr
+    assert_full_answer(run.stdout, kb, "detainer-basics", "en")
+    imported = {line.rsplit("|", 1)[1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
+    assert "bot.matching.matcher" in imported and "yaml" in imported  # the listing is real
+    loaded = sorted(m for m in imported if any(m == n or m.startswith(n + ".") for n in NOT_FOR_ASK))
+    assert loaded == [], f"kyr-bot ask imported {loaded}"
+
+
+def test_health_help_names_the_real_default(runs):
+    from bot.runtime.health import HEARTBEAT_MAX_AGE
+
+    assert f"(default: {HEARTBEAT_MAX_AGE:g})" in " ".join(ok(runs["health_help"]).split())
 
 
 def test_ask_with_broken_knowledge_base_fails_with_file_and_line(runs, broken_kb):

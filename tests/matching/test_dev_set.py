@@ -12,17 +12,20 @@ import pytest
 from benchmarks.scoring import Score, decide_all, load_items, right_ids, score
 from testkit.paths import TEST_DATA
 
-# The dev set is what the matcher is tuned on: these are its acceptance targets.
-DEV_TOP1 = 0.95  # in-scope questions answered with a right entry
-DEV_FALLBACK = 0.90  # out-of-scope questions that get no answer
-DEV_LANGUAGE = 0.98  # replies in the question's language
+# The dev set is what the matcher is tuned on: these are its acceptance targets. The calibrated matcher
+# trades some top-1 for "did you mean": a wrong answer stated is the worst outcome, an offer is not.
 DEV_WRONG = 0.02  # questions answered with a wrong entry, as a share of all questions
+DEV_OFFERED = 0.97  # in-scope questions answered rightly, or offered in a "did you mean"
+DEV_TOP1 = 0.90  # in-scope questions answered with a right entry
+DEV_FALLBACK = 0.93  # out-of-scope questions that get no answer
+DEV_LANGUAGE = 0.98  # replies in the question's language
 
 # The holdout set is tuned on less: its floors are lower.
-HOLDOUT_TOP1 = 0.80
-HOLDOUT_FALLBACK = 0.85
-HOLDOUT_LANGUAGE = 0.95
 HOLDOUT_WRONG = 0.03
+HOLDOUT_OFFERED = 0.95
+HOLDOUT_TOP1 = 0.80
+HOLDOUT_FALLBACK = 0.90
+HOLDOUT_LANGUAGE = 0.95
 
 
 def report(name: str, s: Score) -> str:
@@ -61,6 +64,7 @@ def holdout(matcher):
 
 def test_dev(dev):
     assert dev.wrong_share <= DEV_WRONG, report("dev", dev)
+    assert dev.answered_or_offered >= DEV_OFFERED, report("dev", dev)
     assert dev.top1 >= DEV_TOP1, report("dev", dev)
     assert dev.no_answer_share >= DEV_FALLBACK, report("dev", dev)
     assert (dev.language or 0) >= DEV_LANGUAGE, report("dev", dev)
@@ -68,6 +72,7 @@ def test_dev(dev):
 
 def test_holdout(holdout):
     assert holdout.wrong_share <= HOLDOUT_WRONG, report("holdout", holdout)
+    assert holdout.answered_or_offered >= HOLDOUT_OFFERED, report("holdout", holdout)
     assert holdout.top1 >= HOLDOUT_TOP1, report("holdout", holdout)
     assert holdout.no_answer_share >= HOLDOUT_FALLBACK, report("holdout", holdout)
     assert (holdout.language or 0) >= HOLDOUT_LANGUAGE, report("holdout", holdout)

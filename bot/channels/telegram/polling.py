@@ -64,8 +64,11 @@ class ConflictGuard:
     @property
     def established(self) -> bool:
         """True once this copy has been polling successfully for ``grace`` seconds."""
+        return self._established_at(time.monotonic())
+
+    def _established_at(self, moment: float) -> bool:
         first = self.request.first_success
-        return first is not None and time.monotonic() - first >= self.grace
+        return first is not None and moment - first >= self.grace
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Registered before the other error handlers; the updater retries a failed poll by itself."""
@@ -83,7 +86,9 @@ class ConflictGuard:
         self._conflicts = [t for t in self._conflicts if now - t < CONFLICT_WINDOW_SECONDS] + [now]
         if len(self._conflicts) < CONFLICTS_TO_GIVE_WAY:
             return
-        if not self.established:
+        # Who was serving is judged when the conflicts began: a newer copy that took a few updates before
+        # the other copy's polls cut it off must not count the seconds spent being cut off as serving.
+        if not self._established_at(self._conflicts[0]):
             self.gave_way = True
             log.warning(
                 "Another copy of this bot is polling with the same token; this copy started last, so it "

@@ -38,3 +38,16 @@ def test_the_copy_already_serving_never_gives_way():
     for _ in range(10 * CONFLICTS_TO_GIVE_WAY):
         conflicts.saw_conflict()
     assert not stopped and not conflicts.gave_way
+
+
+def test_a_new_copy_gives_way_even_when_the_conflicts_outlast_the_grace(monkeypatch):
+    # The newer copy took an update before the serving copy's polls began cutting it off; the updater's
+    # back-off spreads the conflicts over more seconds than the grace. It still started last.
+    now = [1000.0]
+    monkeypatch.setattr("bot.channels.telegram.polling.time.monotonic", lambda: now[0])
+    conflicts, stopped = guard(polled_for=None)
+    conflicts.request.first_success = now[0] - 1
+    for _ in range(CONFLICTS_TO_GIVE_WAY):
+        conflicts.saw_conflict()
+        now[0] += 20  # 40 s from the first conflict to the last: more than the 30 s grace
+    assert stopped == ["gave way"]
