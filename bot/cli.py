@@ -189,7 +189,14 @@ def cmd_health(args: argparse.Namespace) -> int:
     """``kyr-bot health``: exit 0 while the running bot is alive, else 1 with one line. Polling: the process
     named in the pid file must be alive (so a stopped or killed bot fails at once) and its heartbeat fresh;
     ``--url``: the webhook's ``/healthz`` must answer 200."""
-    from bot.runtime.health import HEARTBEAT_MAX_AGE, HEARTBEAT_NAME, PID_NAME, check_heartbeat, check_process, check_url
+    from bot.runtime.health import (
+        HEARTBEAT_MAX_AGE,
+        HEARTBEAT_NAME,
+        PID_NAME,
+        check_heartbeat,
+        check_process,
+        check_url,
+    )
 
     if args.url:
         health = check_url(args.url)
