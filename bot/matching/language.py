@@ -17,7 +17,7 @@ STOPWORD_WEIGHT = 25
 EVERYDAY_WEIGHT = 2
 MARK_BONUS = 1.5  # per Spanish-only character (ñ, á, ¿ ...), at most two counted
 MAX_WORD_EVIDENCE = 4.0
-CONFIDENT_MARGIN = 1.0
+CONFIDENT_MARGIN = 1.2  # log-likelihood lead for a clear language ("green card" alone is not: both languages say it)
 
 
 @dataclass(frozen=True)

@@ -269,8 +269,11 @@ class Matcher:
             result = MatchResult(query, lang, confident, classes[top], score, candidates)
         elif score >= SUGGEST_AT:
             # Three buttons at most: the ranker's likeliest answers, in its order.
-            options = tuple(Alternative(classes[i], score * float(probs[i]) / best_p) for i in (top, *others))
-            options = options[:MAX_ALTERNATIVES]
+            options = tuple(
+                Alternative(classes[i], score * float(probs[i]) / best_p)
+                for i in (top, *others)
+                if not self._smalltalk[i]  # "did you mean: Hello?" helps nobody
+            )[:MAX_ALTERNATIVES]
             result = MatchResult(query, lang, confident, None, score, options)
         else:
             result = MatchResult(query, lang, confident, None, score, ())

@@ -236,6 +236,9 @@ def test_typing_delete_never_deletes_anything_by_itself(text, lang):
 def test_typing_delete_gets_the_privacy_answer_with_its_delete_button(text, lang):
     user = fresh(lang)
     reply = send_text(CONV, user, text)
+    if plain(reply).startswith(ui("unsure", lang)):  # the calibrated matcher unsure: the privacy answer offered first
+        assert labels(reply)[0] == KB.entries["privacy"].text(lang).label
+        reply = press(user, reply, labels(reply)[0])
     assert_answer(reply, "privacy", lang)
     assert ui("delete button", lang) in labels(reply)
 

@@ -50,7 +50,8 @@ async def test_please_answer_gets_the_greeting(bot):
 
 async def test_the_fallback_carries_the_emergency_button_that_opens_the_emergency_screen(bot):
     reply = await bot.say(2004, "cuantos planetas hay en el sistema solar", language_code="es")
-    assert "Lo siento, no tengo una respuesta para eso." in text_of(reply)
+    other_topics = knowledge().entries["other-topics"].text("es").answer.split("\n")[0]
+    assert "Lo siento, no tengo una respuesta para eso." in text_of(reply) or other_topics in text_of(reply)
     sos = buttons_of(reply)[-1]
     assert (sos["text"], sos["callback_data"]) == ("🆘 Urgente", "e::es")
     opened = await bot.press(2004, reply, sos["callback_data"], "editMessageText")
