@@ -14,15 +14,24 @@ from bot.core.replies import Message, Reply, User
 from bot.core.usage import MemoryUsage
 from testkit.chat import KB, LANGS, PHONE, FakeClock, fresh, labels, plain, send_command, ui
 from testkit.harness import shared_matcher
+from tests.core.test_conversation import UNSURE_EN, UNSURE_ES  # what the conversation tests find unsure
 
 SEND_LABEL = {"en": "📨 Send this question to improve the bot", "es": "📨 Enviar esta pregunta para mejorar el bot"}
 # Questions the settled matcher falls back on or asks "did you mean" about; each test takes the first one
 # that still takes that route (content edits move single questions, rarely all of them).
 CANDIDATES = {
-    ("fallback", "en"): ["how tall is mount everest", "what is the best pizza in cheyenne", "my neighbor"],
-    ("fallback", "es"): ["quien gano el mundial de futbol", "receta de tamales de puerco"],
-    ("did_you_mean", "en"): ["who painted the mona lisa", "papers"],
-    ("did_you_mean", "es"): ["necesito ayuda con papeles"],
+    ("fallback", "en"): [
+        "how tall is mount everest",
+        "what is the best pizza in cheyenne",
+        "who painted the mona lisa",
+    ],
+    ("fallback", "es"): [
+        "quien gano el mundial de futbol",
+        "receta de tamales de puerco",
+        "necesito ayuda con papeles",
+    ],
+    ("did_you_mean", "en"): [UNSURE_EN, "help me with my situation", "papers"],
+    ("did_you_mean", "es"): [UNSURE_ES, "el papel que me dieron", "necesito ayuda con papeles"],
 }
 
 
