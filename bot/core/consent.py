@@ -177,7 +177,9 @@ class ConsentFlow:
     def offer(self, user: User, message: Message, text: str, decision: Decision, reply: Reply) -> Reply:
         """``reply`` with the send-for-review button added, when the question (``text``, cleaned) may be
         offered: a fallback or a "did you mean" for someone with an id, not forwarded, a queue wired."""
-        if self.queue is None or user.id is None or message.forwarded or not text:
+        if self.queue is None or user.id is None or not text:
+            return reply
+        if message.forwarded is not None or message.replies_to_forwarded:
             return reply
         if decision.route not in OFFERED_ROUTES or not reply.text:
             return reply

@@ -101,14 +101,24 @@ class Command:
 
 
 @dataclass(frozen=True)
+class Forwarded:
+    """What a channel knows of a forwarded message's origin: when it was first sent (Unix seconds; None
+    when the channel cannot tell). Never who sent it or where from."""
+
+    sent_at: float | None = None
+
+
+@dataclass(frozen=True)
 class Message:
     """What a person sent: a ``command``, else ``text`` (a question; empty for a picture, sticker or
     voice note without words). ``caption``: the words came with a picture or file, which the bot cannot
-    read (the reply says so). ``forwarded``: the message is forwarded, or replies to a forwarded message,
-    so its words may be someone else's (the bot then never offers to send it for review)."""
+    read (the reply says so). ``forwarded``: the message was forwarded. ``replies_to_forwarded``: the
+    message replies to a forwarded one. A forwarded message, or a reply to one, may carry someone else's
+    words: the bot never offers to send it for review."""
 
     text: str = ""
     command: Command | None = None
     caption: bool = False
     media_only: bool = False  # a picture, sticker, voice note… with no words at all
-    forwarded: bool = False  # forwarded, or a reply to a forwarded message
+    forwarded: Forwarded | None = None
+    replies_to_forwarded: bool = False

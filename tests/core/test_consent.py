@@ -10,7 +10,7 @@ from bot.core.conversation import Conversation
 from bot.core.flood import FloodGuard
 from bot.core.limits import CALLBACK_DATA_BYTES
 from bot.core.preferences import MemoryStore
-from bot.core.replies import Message, Reply, User
+from bot.core.replies import Forwarded, Message, Reply, User
 from bot.core.usage import MemoryUsage
 from testkit.chat import KB, LANGS, PHONE, FakeClock, fresh, labels, plain, send_command, ui
 from testkit.harness import shared_matcher
@@ -45,8 +45,8 @@ class Bot:
         self.flow = ConsentFlow(self.queue, pending=PendingQuestions(clock=self.clock), today=lambda: "2026-12-07")
         self.conv = Conversation(KB, shared_matcher(), MemoryStore(), flood=flood, usage=self.usage, consent=self.flow)
 
-    def say(self, user: User, text: str, **kw: bool) -> Reply:
-        return self.conv.handle(user, Message(text, **kw))
+    def say(self, user: User, text: str) -> Reply:
+        return self.conv.handle(user, Message(text))
 
     def tap(self, user: User, reply: Reply, label: str) -> Reply:
         (found,) = [b for b in reply.all_buttons() if label in b.label]
@@ -98,8 +98,10 @@ def test_no_offer_under_an_answer_a_command_or_a_forwarded_message():
     user = fresh("en")
     assert SEND_LABEL["en"] not in labels(bot.say(user, "what is an ice detainer"))
     assert SEND_LABEL["en"] not in labels(send_command(bot.conv, user, "help"))
-    forwarded = bot.say(user, asked("fallback", "en", bot.conv), forwarded=True)
+    forwarded = bot.conv.handle(user, Message(asked("fallback", "en", bot.conv), forwarded=Forwarded(None)))
     assert PHONE in plain(forwarded) and SEND_LABEL["en"] not in labels(forwarded)
+    replying = bot.conv.handle(user, Message(asked("fallback", "en", bot.conv), replies_to_forwarded=True))
+    assert PHONE in plain(replying) and SEND_LABEL["en"] not in labels(replying)
 
 
 def test_without_a_queue_nothing_is_offered():

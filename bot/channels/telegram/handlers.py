@@ -15,7 +15,15 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
 from bot.channels.telegram.delivery import DEFAULT_POLICY, DeliveryPolicy
 from bot.channels.telegram.filters import AddressedToBot, strip_mention
-from bot.channels.telegram.incoming import GROUP_TYPES, TypedCommand, command_in, forwarded, thread_of, user_of
+from bot.channels.telegram.incoming import (
+    GROUP_TYPES,
+    TypedCommand,
+    command_in,
+    forwarded,
+    replies_to_forwarded,
+    thread_of,
+    user_of,
+)
 from bot.channels.telegram.markup import inline_article, keyboard
 from bot.channels.telegram.outgoing import send_reply
 from bot.channels.telegram.photos import FileIds, MemoryFileIds, inline_photo, send_photo_reply
@@ -133,7 +141,8 @@ class TelegramFrontEnd:
         text = message.text
         if update.effective_chat and update.effective_chat.type != ChatType.PRIVATE:
             text = strip_mention(message, context.bot.username or "")
-        await self.answer(update, context, Message(text, forwarded=forwarded(message)))
+        origin, replying = forwarded(message), replies_to_forwarded(message)
+        await self.answer(update, context, Message(text, forwarded=origin, replies_to_forwarded=replying))
 
     async def on_caption(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A picture, file or voice note with a caption: the caption is the message's text (its
@@ -151,7 +160,9 @@ class TelegramFrontEnd:
             if not AddressedToBot().filter(message):
                 return
             text = strip_mention(message, context.bot.username or "")
-        await self.answer(update, context, Message(text, caption=True, forwarded=forwarded(message)))
+        origin, replying = forwarded(message), replies_to_forwarded(message)
+        message_in = Message(text, caption=True, forwarded=origin, replies_to_forwarded=replying)
+        await self.answer(update, context, message_in)
 
     async def on_non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo, sticker, voice note… without words."""
