@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# kyr-bot container image. Build: docker build -t kyr-bot:0.1.0 .
+# kyr-bot container image. Build: docker build -t kyr-bot:0.2.0 .   (the tag is the version in pyproject.toml)
 # Run (read-only root filesystem; state in the /data volume; token as a secret file): see compose.yaml
 # and "Run it 24/7" in README.md.
 
@@ -20,7 +20,8 @@ RUN pip install --no-cache-dir --disable-pip-version-check . \
 FROM python:3.12-slim-bookworm
 LABEL org.opencontainers.image.title="kyr-bot" \
       org.opencontainers.image.description="Bilingual (English/Spanish) know-your-rights Telegram bot" \
-      org.opencontainers.image.licenses="MIT"
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.version="0.2.0"
 
 # pip byte-compiles the package at install time, so nothing needs writing when the root is read-only.
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \

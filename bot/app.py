@@ -1,5 +1,5 @@
 """The composition root: the one place that loads the content and builds the matcher, the conversation
-and the store. Every command (``chat``, ``ask``, ``match``, ``check``, ``card``, ``train``, ``run``,
+and what it keeps. Every command (``chat``, ``ask``, ``match``, ``check``, ``card``, ``train``, ``run``,
 ``reload``) and the benchmarks build through here, and content problems are reported one way
 (:func:`report_problems`).
 
@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from bot.core.consent import ConsentFlow, QuestionQueue
 from bot.core.conversation import Conversation
 from bot.core.flood import FloodGuard
 from bot.core.preferences import PreferenceStore
+from bot.core.usage import UsageLog
 from bot.i18n import check_catalogs, use_locales_dir
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.knowledge.checks import ContentError
@@ -68,10 +70,23 @@ def build_conversation(
     store: PreferenceStore | None = None,
     flood: FloodGuard | None = None,
     matcher: Matcher | None = None,
+    usage: UsageLog | None = None,
+    questions: QuestionQueue | None = None,
 ) -> Conversation:
     """The conversation over ``kb``: a matcher (see :func:`build_matcher`), the given store (memory only
-    by default) and flood guard."""
-    return Conversation(kb, matcher or build_matcher(kb, config), store, flood=flood)
+    by default) and flood guard; ``usage`` counts what happens (nothing by default: the terminal chat,
+    ``ask``, ``match``); ``questions`` keeps questions sent for review with consent (None: never offered).
+    The running bot gives both from :class:`bot.runtime.records.Records`."""
+    consent = ConsentFlow(questions) if questions is not None else None
+    return Conversation(kb, matcher or build_matcher(kb, config), store, flood=flood, usage=usage, consent=consent)
+
+
+def rebuild_conversation(config: Config, old: Conversation) -> Conversation:
+    """A reload: the conversation over the content as the files are now, keeping what ``old`` keeps (the
+    language store, the flood guard, the usage counts, questions waiting for their second tap). Raises
+    ContentError for broken content."""
+    kb = load_content(config, card=True)
+    return Conversation(kb, build_matcher(kb, config), old.store, flood=old.flood, usage=old.usage, consent=old.consent)
 
 
 @dataclass(frozen=True)

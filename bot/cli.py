@@ -9,10 +9,11 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import app, version
+from bot import app, cli_review, cli_stats, version
 from bot.core.flood import FloodGuard
 from bot.i18n import check_catalogs, use_locales_dir
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
@@ -185,14 +186,25 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    """``kyr-bot health``: exit 0 while the running bot is alive, else 1 with one line."""
-    from bot.runtime.health import HEARTBEAT_MAX_AGE, HEARTBEAT_NAME, check_heartbeat, check_url
+    """``kyr-bot health``: exit 0 while the running bot is alive, else 1 with one line. Polling: the process
+    named in the pid file must be alive (so a stopped or killed bot fails at once) and its heartbeat fresh;
+    ``--url``: the webhook's ``/healthz`` must answer 200."""
+    from bot.runtime.health import (
+        HEARTBEAT_MAX_AGE,
+        HEARTBEAT_NAME,
+        PID_NAME,
+        check_heartbeat,
+        check_process,
+        check_url,
+    )
 
     if args.url:
         health = check_url(args.url)
     else:
-        max_age = HEARTBEAT_MAX_AGE if args.max_age is None else args.max_age
-        health = check_heartbeat(args.config.data_dir / HEARTBEAT_NAME, max_age=max_age)
+        health = check_process(args.config.data_dir / PID_NAME)
+        if health.ok:
+            max_age = HEARTBEAT_MAX_AGE if args.max_age is None else args.max_age
+            health = check_heartbeat(args.config.data_dir / HEARTBEAT_NAME, max_age=max_age)
     print(
         f"kyr-bot health: {'OK' if health.ok else 'FAILING'}: {health.reason}",
         file=sys.stdout if health.ok else sys.stderr,
@@ -201,7 +213,9 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_reload(args: argparse.Namespace) -> int:
-    """``kyr-bot reload``: SIGHUP to the running bot named in the pid file."""
+    """``kyr-bot reload``: SIGHUP to the running bot named in the pid file, then wait for the outcome the
+    bot writes (:mod:`bot.runtime.reload`): 0 when the new content is in service, 2 when it was refused
+    (each problem printed as ``file:line: problem``), 1 when no bot runs or no outcome came in time."""
     from bot.runtime.health import PID_NAME, read_pid
 
     path = args.config.data_dir / PID_NAME
@@ -211,6 +225,7 @@ def cmd_reload(args: argparse.Namespace) -> int:
             f"kyr-bot reload: no running bot found (no pid file at {path}; is KYR_DATA_DIR the bot's?)", file=sys.stderr
         )
         return exitcodes.FAILED
+    asked = time.time()
     try:
         os.kill(pid, signal.SIGHUP)
     except ProcessLookupError:
@@ -219,8 +234,47 @@ def cmd_reload(args: argparse.Namespace) -> int:
     except PermissionError:
         print(f"kyr-bot reload: not allowed to signal pid {pid} (run as the bot's user)", file=sys.stderr)
         return exitcodes.FAILED
-    print(f"kyr-bot reload: asked the bot (pid {pid}) to reload its content; its log says how it went")
-    return exitcodes.OK
+    if args.no_wait:
+        print(f"kyr-bot reload: asked the bot (pid {pid}) to reload its content; its log says how it went")
+        return exitcodes.OK
+    return _wait_for_reload(args, pid, asked)
+
+
+def _wait_for_reload(args: argparse.Namespace, pid: int, asked: float) -> int:
+    """Wait for the outcome of the reload asked for at ``asked`` (Unix seconds) and say how it went."""
+    from bot.runtime.reload import RELOAD_STATUS_NAME, read_status
+
+    status_path = args.config.data_dir / RELOAD_STATUS_NAME
+    deadline = time.monotonic() + args.timeout
+    while True:
+        status = read_status(status_path)
+        if status is not None and status.pid == pid and status.started >= asked:
+            break
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            print(f"kyr-bot reload: the bot (pid {pid}) stopped before the reload finished", file=sys.stderr)
+            return exitcodes.FAILED
+        except PermissionError:
+            pass
+        if time.monotonic() > deadline:
+            print(
+                f"kyr-bot reload: asked the bot (pid {pid}), but no outcome in {status_path} within "
+                f"{args.timeout:g} s; its log says how it went",
+                file=sys.stderr,
+            )
+            return exitcodes.FAILED
+        time.sleep(0.1)
+    if status.ok:
+        print(f"kyr-bot reload: done: {status.entries} entries in service (pid {pid})")
+        return exitcodes.OK
+    for problem in status.problems:
+        print(problem, file=sys.stderr)
+    print(
+        f"kyr-bot reload: refused; the bot still serves the previous content ({status.entries} entries)",
+        file=sys.stderr,
+    )
+    return exitcodes.BAD_CONFIG
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -271,7 +325,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_health)
 
     p = sub.add_parser("reload", help="make the running bot re-read the knowledge base and catalogs (SIGHUP)")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the outcome (default 120)")
+    p.add_argument("--no-wait", action="store_true", help="only send the signal; the bot's log says how it went")
     p.set_defaults(func=cmd_reload)
+
+    cli_stats.add_parser(sub)
+    cli_review.add_parser(sub)
     return parser
 
 

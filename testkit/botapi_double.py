@@ -980,6 +980,18 @@ class BotApiDouble:
             inline_query["chat_type"] = chat_type
         return {"inline_query": inline_query}
 
+    def make_chosen_inline_result(
+        self, result_id: str, user_id: int, query: str = "", language_code: str | None = None
+    ) -> JSONDict:
+        """A chosen_inline_result update: the user sent inline result ``result_id`` into a chat (Telegram
+        sends these only to a bot whose inline feedback is on, and only when allowed_updates asks)."""
+        chosen: JSONDict = {
+            "result_id": result_id,
+            "from": self.make_user(user_id, language_code=language_code),
+            "query": query,
+        }
+        return {"chosen_inline_result": chosen}
+
     def _default_user_id(self, chat_id: int, chat_type: str) -> int:
         return chat_id if chat_type == "private" else 4242
 

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.channels.telegram import ALLOWED_UPDATES, build_application
+from bot.core.consent import ConsentFlow
 from bot.core.conversation import Conversation
 from bot.core.flood import FloodGuard
+from bot.core.usage import UsageLog
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching.matcher import Matcher
 from bot.runtime.config import Config
@@ -52,9 +54,13 @@ class BotHarness:
         max_rate: float = 0,
         flood: FloodGuard | None = None,
         poll_timeout: int = 1,
+        usage: UsageLog | None = None,
+        consent: ConsentFlow | None = None,
         **app_options: Any,
     ) -> None:
         self.double = double
+        self.usage = usage  # what the conversation counts (nothing when None)
+        self.consent = consent  # sending questions for review (never offered when None)
         self.settings = Config(token=double.token, api_url=double.base_url, data_dir=data_dir, max_rate=max_rate)
         self.app_options = app_options
         self.flood = flood or FloodGuard(burst=1000)
@@ -64,7 +70,9 @@ class BotHarness:
 
     async def __aenter__(self) -> BotHarness:
         self.store = SqliteStore(self.settings.data_dir)
-        conversation = Conversation(knowledge(), shared_matcher(), self.store, flood=self.flood)
+        conversation = Conversation(
+            knowledge(), shared_matcher(), self.store, flood=self.flood, usage=self.usage, consent=self.consent
+        )
         self.telegram = build_application(self.settings, conversation, files=self.store, **self.app_options)
         self.app = self.telegram.app
         await self.app.initialize()

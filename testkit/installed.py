@@ -24,7 +24,7 @@ import subprocess
 import sys
 import sysconfig
 import venv
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,11 +100,15 @@ class InstalledBot:
         )
 
 
-def build_wheel(dest: Path, sources: Sequence[str] | None = None) -> Path:
+def build_wheel(
+    dest: Path, sources: Sequence[str] | None = None, before_build: Callable[[Path], None] | None = None
+) -> Path:
     """Build kyr-bot's wheel into ``dest`` from a copy of the working tree; return the wheel's path.
 
     ``sources`` (paths relative to the repository) limits the copy to those files and folders, as a
     Dockerfile's ``COPY`` lines do; by default the whole tree is copied, as ``pip install .`` sees it.
+    ``before_build`` is given the copy before the wheel is built (e.g. to put a fitted model in it, as
+    ``kyr-bot train`` does before a release build).
     """
     src = dest / "src"
     if sources is None:
@@ -117,6 +121,8 @@ def build_wheel(dest: Path, sources: Sequence[str] | None = None) -> Path:
             else:
                 (src / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, src / name)
+    if before_build is not None:
+        before_build(src)
     out = dest / "wheels"
     result = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--no-index", "-q"]

@@ -22,7 +22,42 @@ LANGUAGE = "L"  # save a language choice (the language is the last field)
 DELETE = "D"  # forget what is stored about the user (the button under the privacy answer)
 CARD = "C"  # send the rights card picture in the language given
 NONE_OF_THESE = "N"  # none of a "did you mean" reply's options: how to reach a person, and the topics
-VERBS = frozenset({ANSWER, ANSWER_SWITCH, TOPIC, EMERGENCY, EMERGENCY_SWITCH, LANGUAGE, DELETE, CARD, NONE_OF_THESE})
+# Sending a question for review, with consent (:mod:`bot.core.consent`). The arg is the number of the
+# question waiting in memory: its text never travels in the button (64 bytes could not hold it anyway).
+QUESTION_PREVIEW = "Q"  # first tap: show the question as it would be kept, and ask again
+QUESTION_SEND = "S"  # second tap: keep it for review
+QUESTION_CANCEL = "U"  # don't send it: forget it now
+VERBS = frozenset(
+    {
+        ANSWER,
+        ANSWER_SWITCH,
+        TOPIC,
+        EMERGENCY,
+        EMERGENCY_SWITCH,
+        LANGUAGE,
+        DELETE,
+        CARD,
+        NONE_OF_THESE,
+        QUESTION_PREVIEW,
+        QUESTION_SEND,
+        QUESTION_CANCEL,
+    }
+)
+# What each button does, as the usage counts name it (``kyr-bot stats``).
+BUTTON_KINDS = {
+    ANSWER: "answer",
+    ANSWER_SWITCH: "other_language",
+    TOPIC: "topics",
+    EMERGENCY: "emergency",
+    EMERGENCY_SWITCH: "other_language",
+    LANGUAGE: "language",
+    DELETE: "delete",
+    CARD: "card",
+    NONE_OF_THESE: "none_of_these",
+    QUESTION_PREVIEW: "send_question",
+    QUESTION_SEND: "question_sent",
+    QUESTION_CANCEL: "question_not_sent",
+}
 
 _PAYLOAD = re.compile(r"^([a-z0-9][a-z0-9-]{0,40})_([a-z]{2,3})$")
 

@@ -3,13 +3,15 @@ the core through :class:`Conversation`'s public methods and nothing else:
 
 - :meth:`Conversation.handle` a :class:`~bot.core.replies.Message` from a :class:`~bot.core.replies.User`,
   :meth:`Conversation.release` a message flood protection held back, :meth:`Conversation.handle_callback`
-  a pressed button, :meth:`Conversation.inline_answers` an inline query, :meth:`Conversation.group_intro`;
+  a pressed button, :meth:`Conversation.inline_answers` an inline query, :meth:`Conversation.inline_chosen`
+  an inline result someone sent, :meth:`Conversation.group_intro`;
 - the few queries a channel needs: :meth:`Conversation.command` (a typed command, resolved once),
   :meth:`Conversation.command_menu`, :meth:`Conversation.descriptions`, :attr:`Conversation.languages`,
   :meth:`Conversation.set_identity` (the bot's name, once the channel knows it).
 
 The decision about a message is made in :mod:`bot.matching.decision`; the replies are drawn by
-:mod:`bot.screens`; button and link formats are in :mod:`.callbacks`; flood protection in :mod:`.flood`.
+:mod:`bot.screens`; button and link formats are in :mod:`.callbacks`; flood protection in :mod:`.flood`;
+sending a question for review with consent in :mod:`.consent`; what is counted in :mod:`.usage`.
 """
 
 from __future__ import annotations
@@ -17,16 +19,17 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections import OrderedDict
 from dataclasses import replace
 
 from bot.core import callbacks as cb
 from bot.core.commands import CommandBook
+from bot.core.consent import ConsentFlow
 from bot.core.flood import FloodGuard, HoldBack
 from bot.core.inline import InlineSearch
 from bot.core.limits import INLINE_QUERY_CHARS
-from bot.core.preferences import MemoryStore, PreferenceStore
+from bot.core.preferences import LastAnswers, MemoryStore, PreferenceStore
 from bot.core.replies import Command, Hold, InlineAnswer, Message, Reply, User
+from bot.core.usage import NoUsage, UsageLog
 from bot.knowledge import KnowledgeBase
 from bot.matching.decision import Decision, decide
 from bot.matching.matcher import Matcher
@@ -34,7 +37,6 @@ from bot.screens.alerts import with_forward_age
 from bot.screens.screens import Screens
 from bot.screens.views import AnswerViews
 
-LAST_ANSWERS_KEPT = 10_000  # users whose last answer is remembered (memory only) to re-show it in another language
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -57,7 +59,8 @@ def clean_input(text: str | None) -> str:
 
 
 class Conversation:
-    """Routes messages, commands, button presses and inline queries to the right reply (see the module)."""
+    """Routes messages, commands, button presses and inline queries to the right reply (see the module).
+    ``usage`` is told what happened, as counts; ``consent`` sends questions for review (default: never)."""
 
     def __init__(
         self,
@@ -65,18 +68,22 @@ class Conversation:
         matcher: Matcher,
         store: PreferenceStore | None = None,
         flood: FloodGuard | None = None,
+        usage: UsageLog | None = None,
+        consent: ConsentFlow | None = None,
     ) -> None:
         self.kb = kb
         self.matcher = matcher
         self.store: PreferenceStore = store or MemoryStore()
         self.flood = flood
+        self.usage: UsageLog = usage or NoUsage()
+        self.consent = consent or ConsentFlow(None)
         self.holds = HoldBack()
         self.commands = CommandBook(kb)
         self.views = AnswerViews(kb)
         self.screens = Screens(kb, self.views, self.commands)
         self.reads_group_messages = False  # Telegram delivers every group message (privacy mode off)
         self.inline = InlineSearch(kb, matcher, self.views, self.screens)
-        self._last_answer: OrderedDict[int, str] = OrderedDict()
+        self.last_answers = LastAnswers()
 
     # ------------------------------------------------------------------ what a channel asks
     @property
@@ -136,8 +143,9 @@ class Conversation:
         """The reply to a message. Flood protection first (every message counts: text, commands and
         pictures alike): past the burst the user gets one 'slow down' note, then nothing; the newest message
         of a burst is held (the reply carries a :class:`Hold`: call :meth:`release` after ``hold.seconds``).
-        An empty reply with no hold means: say nothing."""
-        if self.flood is not None and not user.flood_exempt:
+        An empty reply with no hold means: say nothing. ``/delete`` is never held back nor dropped."""
+        deleting = message.command is not None and message.command.action == "delete"
+        if self.flood is not None and not user.flood_exempt and not deleting:
             gate = self.flood.check(user.id, user.sent_at)
             if gate == "warn":
                 return self.screens.slow_down(self.language(user))
@@ -167,9 +175,12 @@ class Conversation:
             clean = clean_input(message.text)
             usual = self.language(user)
             if not clean:
+                self.usage.record("fallback", None, usual)
                 reply = self.screens.fallback(usual, empty=True)
             else:
-                reply = self.reply_to(user, decide(self.matcher, clean, usual))
+                decision = decide(self.matcher, clean, usual)
+                self.usage.record(decision.route, decision.entry_id or decision.unsupported_id, decision.lang)
+                reply = self.consent.offer(user, message, clean, decision, self.reply_to(user, decision))
             if message.caption:
                 reply = self.screens.with_caption_note(reply)
         return self._with_age(user, message, reply)
@@ -187,16 +198,17 @@ class Conversation:
         answers (``quoted``: in a group, the command sent as a reply to a forwarded alert), else the words
         after the command. A known claim gets its verdict; agents here and now in the user's own words (after
         the command) get the emergency screen; anything else gets how to check an alert, and a forwarded
-        alert its age. Without
-        an alert, how to use the command comes first."""
+        alert its age. Without an alert, how to use the command comes first."""
         lang = self.language(user, command.hint)
         text = clean_input(quoted.text if quoted is not None else command.arg)
         decision = decide(self.matcher, text, lang) if text else None
         # Agents at the door are an emergency in the user's own words, not in a message they check.
         routes = ("claim",) if quoted is not None else ("claim", "emergency")
         if decision is not None and decision.route in routes:
+            self.usage.record(decision.route, decision.entry_id, lang)
             reply = self.screens.for_decision(replace(decision, lang=lang))
         else:
+            self.usage.record("alert", self.kb.routing.alert_entry, lang)
             reply = self.screens.alert_guide(lang, how_to=quoted is None and not text)
         if quoted is not None and quoted.caption:
             reply = self.screens.with_caption_note(reply)
@@ -215,23 +227,15 @@ class Conversation:
         if decision.route == "language":
             if user.id is not None:
                 self.store.set_language(user.id, lang)
-            last = self.kb.entry(self._last_answer.get(user.id, "")) if user.id is not None else None
+            last = self.kb.entry(self.last_answers.get(user.id) or "")
             if last is not None:
                 return replace(self.screens.answer(last, lang), language_changed=True)
             return self.screens.language_set(lang, edit=False)
         reply = self.screens.for_decision(decision)
         entry = self.kb.entry(decision.entry_id or "")
         if entry is not None and entry.kind == "answer":
-            self._remember(user, entry.id)
+            self.last_answers.remember(user.id, entry.id)
         return reply
-
-    def _remember(self, user: User, entry_id: str) -> None:
-        if user.id is None:
-            return
-        self._last_answer[user.id] = entry_id
-        self._last_answer.move_to_end(user.id)
-        while len(self._last_answer) > LAST_ANSWERS_KEPT:
-            self._last_answer.popitem(last=False)
 
     def ask(self, text: str, lang: str | None = None) -> Reply:
         """One question, one answer (the ``kyr-bot ask`` command), in ``lang`` if given."""
@@ -281,10 +285,11 @@ class Conversation:
         return self.screens.welcome(self.language(user), unknown_link=opened is not None)
 
     def delete(self, user: User, lang: str) -> Reply:
-        """Forget everything stored about the user (their language choice and last answer)."""
+        """Forget everything kept about the user: their language choice, their last answer and any question
+        waiting for its second tap. (A question already sent for review has no link to the user.)"""
         removed = self.store.delete(user.id) if user.id is not None else False
-        if user.id is not None:
-            self._last_answer.pop(user.id, None)
+        self.last_answers.forget(user.id)
+        self.consent.forget(user)
         return self.screens.deleted(lang, removed)
 
     # ------------------------------------------------------------------ buttons, inline, groups
@@ -294,9 +299,12 @@ class Conversation:
         if press is None or press.lang not in self.kb.languages:
             return self.screens.stale(self.language(user))
         verb, arg, lang = press.verb, press.arg, press.lang
+        self.usage.record_button(cb.BUTTON_KINDS[verb])
+        if verb in (cb.QUESTION_PREVIEW, cb.QUESTION_SEND, cb.QUESTION_CANCEL):
+            return self.consent.press(user, verb, arg, lang)
         entry = self.kb.entry(arg) if arg else None
         if verb in (cb.ANSWER, cb.ANSWER_SWITCH) and entry is not None and entry.answerable:
-            self._remember(user, entry.id)
+            self.last_answers.remember(user.id, entry.id)
             return self.screens.answer(entry, lang, edit=verb == cb.ANSWER_SWITCH)
         if verb == cb.TOPIC:
             if not arg:
@@ -330,3 +338,7 @@ class Conversation:
         """Choices for inline mode (:class:`InlineSearch`): the best answers for the query, or the card and
         the main topics for an empty one, in the query's language (else the user's)."""
         return self.inline.answers(clean_input(query)[:INLINE_QUERY_CHARS], self.language(user))
+
+    def inline_chosen(self) -> None:
+        """Someone sent one of the bot's inline results into a chat: counted, nothing else."""
+        self.usage.record_inline_chosen()

@@ -4,7 +4,10 @@ survives restarts is :class:`bot.runtime.storage.SqliteStore`."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Protocol
+
+LAST_ANSWERS_KEPT = 10_000  # users whose last answer is remembered (memory only) to re-show it in another language
 
 
 class PreferenceStore(Protocol):
@@ -41,3 +44,30 @@ class MemoryStore:
     def count(self) -> int:
         """How many users have a language stored."""
         return len(self._langs)
+
+
+class LastAnswers:
+    """The id of the last answer each user was shown, in memory only, for the last ``kept`` users: asking
+    for another language shows it again."""
+
+    def __init__(self, kept: int = LAST_ANSWERS_KEPT) -> None:
+        self.kept = kept
+        self._last: OrderedDict[int, str] = OrderedDict()
+
+    def remember(self, user_id: int | None, entry_id: str) -> None:
+        """``user_id`` was just shown entry ``entry_id`` (nothing is kept without an id)."""
+        if user_id is None:
+            return
+        self._last[user_id] = entry_id
+        self._last.move_to_end(user_id)
+        while len(self._last) > self.kept:
+            self._last.popitem(last=False)
+
+    def get(self, user_id: int | None) -> str | None:
+        """The entry ``user_id`` was shown last, or None."""
+        return self._last.get(user_id) if user_id is not None else None
+
+    def forget(self, user_id: int | None) -> None:
+        """Forget ``user_id``'s last answer (``/delete``)."""
+        if user_id is not None:
+            self._last.pop(user_id, None)

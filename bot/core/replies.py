@@ -113,7 +113,9 @@ class Message:
     """What a person sent: a ``command``, else ``text`` (a question; empty for a picture, sticker or
     voice note without words). ``caption``: the words came with a picture or file, which the bot cannot
     read (the reply says so). ``forwarded``: the message was forwarded (the reply says how old its
-    original is). ``quoted``: the message a command answers (``/verificar`` sent as a reply to an alert)."""
+    original is). ``quoted``: the message a command answers (``/verificar`` sent as a reply to an alert).
+    ``replies_to_forwarded``: the message replies to a forwarded one. A forwarded message, or a reply to
+    one, may carry someone else's words: the bot never offers to send it for review."""
 
     text: str = ""
     command: Command | None = None
@@ -121,3 +123,4 @@ class Message:
     media_only: bool = False  # a picture, sticker, voice note… with no words at all
     forwarded: Forwarded | None = None
     quoted: Message | None = None
+    replies_to_forwarded: bool = False

@@ -14,7 +14,7 @@ from pathlib import Path
 from bot import textnorm
 from bot.knowledge.checks import Checker, is_text
 from bot.knowledge.model import Entry, TrainingExample
-from bot.yamlfile import LineDict, LineList, load_yaml
+from bot.yamlfile import LineDict, LineList, Problem, load_yaml
 
 
 def read_examples(
@@ -31,25 +31,57 @@ def read_examples(
         return ()
     for stray in sorted(folder.glob("*.yml")):
         chk.err(stray, 1, "examples are read from .yaml files only: rename this file to .yaml")
+    seen = _phrasings(entries)
+    out: list[TrainingExample] = []
+    for path in sorted(folder.glob("*.yaml")):
+        out.extend(_read_file(chk, path, langs, entries, broken, seen))
+    return tuple(out)
+
+
+def check_example_file(
+    chk: Checker, path: Path, langs: tuple[str, ...], entries: dict[str, Entry], examples: tuple[TrainingExample, ...]
+) -> list[Problem]:
+    """The problems :func:`read_examples` would report in ``path``, an examples file kept outside the
+    knowledge base's ``examples/`` (``kyr-bot review --out``), read beside that knowledge base's
+    ``entries`` and ``examples``; also recorded in ``chk``."""
+    seen = _phrasings(entries)
+    for example in examples:
+        seen.setdefault(example_key(example.text), (example.entry_id, "an example in examples/"))
+    before = len(chk.problems)
+    _read_file(chk, path, langs, entries, set(), seen)
+    return chk.problems[before:]
+
+
+def _phrasings(entries: dict[str, Entry]) -> dict[str, tuple[str, str]]:
     seen: dict[str, tuple[str, str]] = {}
     for entry in entries.values():
         for text in entry.texts.values():
             for q in text.questions:
-                seen.setdefault(_key(q), (entry.id, f"a phrasing in entries/{entry.id}.yaml"))
+                seen.setdefault(example_key(q), (entry.id, f"a phrasing in entries/{entry.id}.yaml"))
+    return seen
+
+
+def _read_file(
+    chk: Checker,
+    path: Path,
+    langs: tuple[str, ...],
+    entries: dict[str, Entry],
+    broken: set[str],
+    seen: dict[str, tuple[str, str]],
+) -> list[TrainingExample]:
+    data = load_yaml(path, chk.problems)
+    if data is None:
+        return []
+    if not isinstance(data, LineList):
+        chk.err(path, 1, "expected a list of {id: <entry id>, <language>: [message, ...]}")
+        return []
     out: list[TrainingExample] = []
-    for path in sorted(folder.glob("*.yaml")):
-        data = load_yaml(path, chk.problems)
-        if data is None:
-            continue
-        if not isinstance(data, LineList):
-            chk.err(path, 1, "expected a list of {id: <entry id>, <language>: [message, ...]}")
-            continue
-        for i, item in enumerate(data):
-            out.extend(_item(chk, path, data.line_of(i), item, langs, entries, broken, seen))
-    return tuple(out)
+    for i, item in enumerate(data):
+        out.extend(_item(chk, path, data.line_of(i), item, langs, entries, broken, seen))
+    return out
 
 
-def _key(text: str) -> str:
+def example_key(text: str) -> str:
     """What makes two messages the same: their folded words ('¿Qué pasa?' and 'que pasa')."""
     return " ".join(textnorm.words(text))
 
@@ -89,7 +121,7 @@ def _item(
             if not is_text(text):
                 chk.err(path, where, f"{key} has an empty or non-text message: put it in quotes")
                 continue
-            folded = _key(text)
+            folded = example_key(text)
             if not folded:
                 chk.err(path, where, "this message has no words (only punctuation or symbols)")
                 continue

@@ -3,7 +3,9 @@
 Long polling: the bot touches ``<data dir>/heartbeat`` each time Telegram answers a ``getUpdates`` (at
 least every long-poll timeout, 10 s, while all is well); the check passes while the file is fresher
 than :data:`HEARTBEAT_MAX_AGE`. Webhook mode: the bot answers ``GET /healthz`` on its webhook port and
-the check asks it. ``<data dir>/kyr-bot.pid`` names the running process, for ``kyr-bot reload``.
+the check asks it. ``<data dir>/kyr-bot.pid`` names the running process, for ``kyr-bot reload`` and for
+``kyr-bot health``, which fails at once when that process is gone (stopped, or killed: a kill leaves the
+pid file and a fresh heartbeat behind) (:func:`check_process`).
 """
 
 from __future__ import annotations
@@ -145,3 +147,42 @@ def read_pid(path: Path) -> int | None:
     except (OSError, UnicodeDecodeError):
         return None
     return int(text) if text.isdigit() else None
+
+
+def process_started(pid: int) -> float | None:
+    """When process ``pid`` started (Unix seconds), from ``/proc`` (Linux); None when unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        boot = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text(encoding="ascii").splitlines()
+            if line.startswith("btime ")
+        )
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22, starttime, in clock ticks after boot
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def check_process(pid_path: Path) -> Health:
+    """Healthy when the pid file names a process that is alive and is the one that wrote it (a process
+    started after the file was written has only been given the same number)."""
+    pid = read_pid(pid_path)
+    if pid is None:
+        return Health(
+            False, f"no running bot: no pid file at {pid_path} (the bot is stopped, or KYR_DATA_DIR is not its)"
+        )
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return Health(False, f"the bot (pid {pid} in {pid_path}) is not running: it stopped or was killed")
+    except PermissionError:
+        pass  # alive, and another user's: the bot's own user or root can check more
+    started = process_started(pid)
+    try:
+        written = pid_path.stat().st_mtime
+    except OSError:
+        written = None
+    if started is not None and written is not None and started > written + 2:  # /proc's boot time is in whole seconds
+        return Health(False, f"the bot (pid {pid} in {pid_path}) is not running: that number now names another process")
+    return Health(True, f"the bot is running (pid {pid})")

@@ -21,7 +21,9 @@ from typing import Any, TextIO
 
 LIBRARY_PREFIXES = ("telegram", "httpx", "httpcore", "tornado", "apscheduler", "asyncio")
 _TOKEN_SHAPE = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}\b")
-_BOT_URL = re.compile(r"/bot[^/\s]+/")
+# The token's place in a Bot API URL (/bot<digits>:<secret>/method, /file/bot<digits>:<secret>/path), the
+# colon maybe percent-encoded. Only a token shape: a folder named "botdata" is not a token.
+_BOT_URL = re.compile(r"/bot\d+(?::|%3[Aa])[^/\s]+")
 _SPEC = re.compile(r"%(?:\((?P<key>[^)]*)\))?[#0 +\-]*(?:\d+)?(?:\.\d+)?[hlL]?(?P<conv>[diouxXeEfFgGcrsa%])")
 WITHHELD = "…"
 
@@ -55,7 +57,7 @@ def scrub(text: str, secrets: list[str] | None = None) -> str:
         if secret:
             text = text.replace(secret, "<token>")
     text = _TOKEN_SHAPE.sub("<token>", text)
-    return _BOT_URL.sub("/bot<token>/", text)
+    return _BOT_URL.sub("/bot<token>", text)
 
 
 class SafeFormatter(logging.Formatter):

@@ -6,14 +6,23 @@ with the composition root's ``build`` (:mod:`bot.app`), then replaces that attri
 each update is answered by the old content or the new, never a mix. The preference store, the flood guard
 and the bot's identity carry over. Broken content is refused, each problem logged as
 ``file:line: problem``, and the old content stays in service.
+
+Each reload's outcome is also written to ``<data dir>/reload-status.json`` (:class:`ReloadStatus`: when it
+started and ended, whether the new content is in service, how many entries, and the problems as
+``file:line: problem`` lines; nothing about users), so ``kyr-bot reload`` can wait for it and say how it
+went.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from bot.core.conversation import Conversation
@@ -21,6 +30,51 @@ from bot.i18n import forget_catalogs
 from bot.knowledge.checks import ContentError
 
 log = logging.getLogger(__name__)
+
+RELOAD_STATUS_NAME = "reload-status.json"
+
+
+@dataclass(frozen=True)
+class ReloadStatus:
+    """How a reload went: the bot's ``pid``; ``started`` and ``finished`` (Unix seconds, wall clock:
+    ``started`` is when it began reading the files); ``ok`` (the new content is in service);
+    ``entries`` in service; ``problems`` as ``file:line: problem`` lines (empty when ``ok``)."""
+
+    pid: int
+    started: float
+    finished: float
+    ok: bool
+    entries: int
+    problems: tuple[str, ...] = ()
+
+
+def write_status(path: Path, status: ReloadStatus) -> None:
+    """Write ``status`` to ``path`` as JSON, whole or not at all (a temporary file renamed over it); a
+    failure is logged, not raised."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        temporary.write_text(json.dumps(asdict(status), ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        log.warning(
+            "Reload status %s cannot be written (%s): kyr-bot reload cannot say how it went.", path, exc.strerror
+        )
+
+
+def read_status(path: Path) -> ReloadStatus | None:
+    """The last reload's status in ``path``, or None (no reload yet, or an unreadable file)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return ReloadStatus(
+            int(data["pid"]),
+            float(data["started"]),
+            float(data["finished"]),
+            bool(data["ok"]),
+            int(data["entries"]),
+            tuple(str(p) for p in data.get("problems", ())),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 class HoldsConversation(Protocol):
@@ -33,11 +87,13 @@ class HoldsConversation(Protocol):
 class Reloader:
     """Reloads content into ``holder``: ``build(old)`` makes the new conversation from the files as they are
     now, sharing what ``old`` keeps (raises ContentError for broken content); ``after`` runs after a
-    successful swap (e.g. to refresh the bot's command menus)."""
+    successful swap (e.g. to refresh the bot's command menus); ``status_path``, when given, receives each
+    reload's :class:`ReloadStatus`."""
 
     build: Callable[[Conversation], Conversation]
     holder: HoldsConversation
     after: Callable[[], Awaitable[None]] | None = None
+    status_path: Path | None = None
     _busy: bool = field(default=False, init=False)
     _again: bool = field(default=False, init=False)
 
@@ -67,24 +123,35 @@ class Reloader:
             self._busy = False
 
     async def _reload_once(self) -> bool:
+        started = time.time()
         try:
             conversation = await asyncio.to_thread(self._build)
         except ContentError as exc:
             for problem in exc.problems:
                 log.error("%s", problem)
-            log.error(
-                "Reload refused: the %s has %d problem(s); still serving the previous content.",
-                exc.what,
-                len(exc.problems),
+            refused = (
+                f"Reload refused: the {exc.what} has {len(exc.problems)} problem(s); "
+                "still serving the previous content."
             )
+            log.error("%s", refused)
+            self._report(started, False, [str(p) for p in exc.problems] + [refused])
             return False
-        except Exception:
+        except Exception as exc:
             log.exception("Reload failed; still serving the previous content.")
+            self._report(started, False, [f"Reload failed ({type(exc).__name__}); still serving the previous content."])
             return False
         self.holder.conversation = conversation
         log.info("Knowledge base reloaded: %d entries", len(conversation.kb.entries))
+        self._report(started, True, [], len(conversation.kb.entries))
         for warning in conversation.kb.warnings:
             log.warning("%s", warning)
         if self.after is not None:
             await self.after()
         return True
+
+    def _report(self, started: float, ok: bool, problems: list[str], entries: int = 0) -> None:
+        if self.status_path is not None:
+            if not ok:
+                entries = len(self.holder.conversation.kb.entries)  # still in service
+            status = ReloadStatus(os.getpid(), started, time.time(), ok, entries, tuple(problems))
+            write_status(self.status_path, status)

@@ -229,14 +229,14 @@ class Screens:
     def deleted(self, lang: str, removed: bool) -> Reply:
         """Confirmation of /delete."""
         _ = translator(lang).gettext
-        if removed:
-            text = _(
-                "Done. I deleted everything I had stored about you (your language choice). "
-                "Your messages were never stored."
-            )
-        else:
-            text = _("I had nothing stored about you. Your messages are never stored.")
-        return Reply(esc(text), lang, forget_user=True)
+        done = _("Done. I deleted everything I had stored about you (your language choice).")
+        text = done if removed else _("I had nothing stored about you.")
+        kept = _(
+            "Your messages are not stored. Kept with nothing that links them to you, so they cannot be found "
+            "or deleted: daily counts of questions by topic and language, and any question you chose to send "
+            "for review."
+        )
+        return Reply(esc(text) + "\n\n" + esc(kept), lang, forget_user=True)
 
     # ------------------------------------------------------------------ when there is no answer
     def did_you_mean(self, options: tuple[Alternative, ...], lang: str) -> Reply:

@@ -8,6 +8,7 @@ installing them again. The whole round trip takes a few seconds. Details in test
 
 from __future__ import annotations
 
+import tomllib
 import zipfile
 
 import pytest
@@ -59,6 +60,9 @@ def test_ask_answers_from_the_packaged_knowledge_base(installed: InstalledBot):
 
 
 def test_version(installed: InstalledBot):
+    with (ROOT / "pyproject.toml").open("rb") as fh:
+        expected = tomllib.load(fh)["project"]["version"]
     result = installed.run("--version")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "kyr-bot 0.1.0"
+    assert result.stdout.strip() == f"kyr-bot {expected}"
+    assert installed.wheel.name == f"kyr_bot-{expected}-py3-none-any.whl"

@@ -181,7 +181,10 @@ def test_start_up_summary_heartbeat_health_and_pid_file(double, tmp_path, monkey
         assert bot.stop() == exitcodes.OK
     assert not (data / PID_NAME).exists()
     capsys.readouterr()
+    assert main(["health"]) == exitcodes.FAILED  # stopped: at once, though the heartbeat is fresh
+    assert "no running bot" in capsys.readouterr().err
 
+    (data / PID_NAME).write_text(f"{os.getpid()}\n")  # a live process whose polling has stalled
     old = time.time() - 120
     os.utime(data / HEARTBEAT_NAME, (old, old))
     assert main(["health"]) == exitcodes.FAILED

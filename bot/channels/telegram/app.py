@@ -13,6 +13,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
+    ChosenInlineResultHandler,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
@@ -37,8 +38,16 @@ CONCURRENT_UPDATES = 4  # chats handled at the same time (each chat stays in ord
 GET_UPDATES_READ_TIMEOUT = 40.0  # seconds
 LONG_POLL_TIMEOUT = 10  # seconds Telegram holds a getUpdates open when there is nothing new
 SPARE_CONNECTIONS = 4  # beyond one per slot: button answers, held-back answers, menus
-# The update types the bot handles, asked of Telegram in both polling and webhook mode.
-ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "inline_query", "my_chat_member")
+# The update types the bot handles, asked of Telegram in both polling and webhook mode. Telegram sends
+# chosen_inline_result only to a bot whose inline feedback is on (BotFather's /setinlinefeedback).
+ALLOWED_UPDATES = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "inline_query",
+    "my_chat_member",
+    "chosen_inline_result",
+)
 
 
 @dataclass(frozen=True)
@@ -119,3 +128,4 @@ def add_handlers(app: Application, front: TelegramFrontEnd) -> None:
     app.add_handler(CallbackQueryHandler(front.on_callback))
     app.add_handler(InlineQueryHandler(front.on_inline))
     app.add_handler(ChatMemberHandler(front.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(ChosenInlineResultHandler(front.on_chosen_inline))

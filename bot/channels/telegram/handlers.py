@@ -15,7 +15,15 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
 from bot.channels.telegram.delivery import DEFAULT_POLICY, DeliveryPolicy
 from bot.channels.telegram.filters import AddressedToBot, strip_mention
-from bot.channels.telegram.incoming import GROUP_TYPES, TypedCommand, command_in, thread_of, user_of
+from bot.channels.telegram.incoming import (
+    GROUP_TYPES,
+    TypedCommand,
+    command_in,
+    forwarded,
+    replies_to_forwarded,
+    thread_of,
+    user_of,
+)
 from bot.channels.telegram.markup import inline_article, keyboard
 from bot.channels.telegram.outgoing import send_reply
 from bot.channels.telegram.photos import FileIds, MemoryFileIds, inline_photo, send_photo_reply
@@ -133,7 +141,8 @@ class TelegramFrontEnd:
         text = message.text
         if update.effective_chat and update.effective_chat.type != ChatType.PRIVATE:
             text = strip_mention(message, context.bot.username or "")
-        await self.answer(update, context, Message(text))
+        origin, replying = forwarded(message), replies_to_forwarded(message)
+        await self.answer(update, context, Message(text, forwarded=origin, replies_to_forwarded=replying))
 
     async def on_caption(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A picture, file or voice note with a caption: the caption is the message's text (its
@@ -151,7 +160,9 @@ class TelegramFrontEnd:
             if not AddressedToBot().filter(message):
                 return
             text = strip_mention(message, context.bot.username or "")
-        await self.answer(update, context, Message(text, caption=True))
+        origin, replying = forwarded(message), replies_to_forwarded(message)
+        message_in = Message(text, caption=True, forwarded=origin, replies_to_forwarded=replying)
+        await self.answer(update, context, message_in)
 
     async def on_non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo, sticker, voice note… without words."""
@@ -216,6 +227,12 @@ class TelegramFrontEnd:
             await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
         except BadRequest as exc:
             log.info("Inline answer refused (%s).", type(exc).__name__)
+
+    async def on_chosen_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Someone sent one of the bot's inline results into a chat (Telegram reports it only when inline
+        feedback is on: BotFather's /setinlinefeedback): counted by the core, nothing else kept."""
+        if update.chosen_inline_result is not None:
+            self.conversation.inline_chosen()
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log an error by its type and place only: the update or the message may hold what someone wrote."""

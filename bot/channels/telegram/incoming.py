@@ -10,7 +10,7 @@ from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
 
 from bot.core.conversation import clean_input
-from bot.core.replies import User
+from bot.core.replies import Forwarded, User
 
 GROUP_ANONYMOUS_BOT = 1087968824  # the sender of every anonymous group admin's message
 CHANNEL_BOT = 136817688  # the sender of messages posted in a group on behalf of a channel
@@ -85,3 +85,18 @@ def command_in(text: str | None, entities: tuple[MessageEntity, ...] | None) -> 
     if match is None:
         return None
     return TypedCommand(match.group(1).lower(), (match.group(2) or "").lower(), cleaned[match.end() :].strip())
+
+
+def forwarded(message: Message) -> Forwarded | None:
+    """What the core may know of a forwarded message's origin (when it was first sent), or None when the
+    message is not forwarded. Never who sent it or where from."""
+    origin = message.forward_origin
+    if origin is None:
+        return None
+    return Forwarded(origin.date.timestamp() if origin.date is not None else None)
+
+
+def replies_to_forwarded(message: Message) -> bool:
+    """True when the message replies to a forwarded message (its words may be about someone else's)."""
+    answered = message.reply_to_message
+    return answered is not None and answered.forward_origin is not None

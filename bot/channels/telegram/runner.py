@@ -24,6 +24,7 @@ from bot import app as composition
 from bot import version
 from bot.channels.telegram.app import ALLOWED_UPDATES, LONG_POLL_TIMEOUT, build_application
 from bot.channels.telegram.startup import Reachability, polling_error_callback, until_reachable
+from bot.channels.telegram.token_check import confirm_token
 from bot.channels.telegram.webhook import WebhookPlan, WebhookServer
 from bot.core.conversation import Conversation
 from bot.core.flood import FloodGuard
@@ -32,7 +33,8 @@ from bot.runtime import exitcodes
 from bot.runtime.config import Config
 from bot.runtime.health import HEARTBEAT_NAME, PID_NAME, Heartbeat, PidFile
 from bot.runtime.logsafe import configure_logging, install_excepthooks, scrub
-from bot.runtime.reload import Reloader
+from bot.runtime.records import Records
+from bot.runtime.reload import RELOAD_STATUS_NAME, Reloader
 from bot.runtime.storage import SqliteStore
 
 log = logging.getLogger(__name__)
@@ -92,8 +94,13 @@ def run_bot(config: Config, options: RunOptions = RunOptions()) -> int:
         plan = WebhookPlan(plan.url, plan.path, plan.listen, plan.port, secrets.token_urlsafe(32))
     pid_file = PidFile(config.data_dir / PID_NAME)
     pid_file.write()
+    records = Records.open(config.data_dir)  # usage counts and questions sent for review (issue 22)
     try:
-        conversation = composition.build_conversation(kb, config, store, flood=FloodGuard())
+        if not confirm_token(config):  # before the matcher's model is fitted: a bad token stops us at once
+            return exitcodes.OK
+        conversation = composition.build_conversation(
+            kb, config, store, flood=FloodGuard(), usage=records.usage, questions=records.queue
+        )
         return asyncio.run(serve(config, conversation, plan, store))
     except InvalidToken as exc:
         # python-telegram-bot's message quotes the token; Telegram's own ("Unauthorized") is the cause.
@@ -108,6 +115,7 @@ def run_bot(config: Config, options: RunOptions = RunOptions()) -> int:
     finally:
         pid_file.remove()
         store.close()
+        records.close()
 
 
 def summary(
@@ -143,10 +151,9 @@ async def serve(config: Config, conversation: Conversation, plan: WebhookPlan | 
             await front.post_init(app)
 
     def rebuild(old: Conversation) -> Conversation:
-        kb = composition.load_content(config, card=True)
-        return composition.build_conversation(kb, config, old.store, flood=old.flood)
+        return composition.rebuild_conversation(config, old)
 
-    reloader = Reloader(rebuild, front, after=refresh_menus)
+    reloader = Reloader(rebuild, front, after=refresh_menus, status_path=config.data_dir / RELOAD_STATUS_NAME)
     tasks: set[asyncio.Task[object]] = set()
 
     def on_hangup() -> None:
