@@ -74,14 +74,18 @@ class Screens:
         reply = self.answer(entry, lang)
         if not how_to:
             return reply
+        return replace(reply, text="<i>" + esc(self.check_hint(lang)) + "</i>\n\n" + reply.text)
+
+    def check_hint(self, lang: str) -> str:
+        """How to check an alert with the bot (plain text): forward it, paste it, or in a group reply to
+        it with /check@bot (Telegram's privacy mode always delivers a command that names the bot)."""
         _ = translator(lang).gettext
         names = self.kb.affiliate.commands.get("check", {})
         command = names.get(lang) or names.get(self.kb.languages[0], "check")
-        note = _(
+        return _(
             "Forward an alert to me or paste its words, and I will say what is known about it. In a group, "
             "reply to the alert with /{command}@{bot}."
         ).format(command=command, bot=self.views.bot_username or "bot")
-        return replace(reply, text="<i>" + esc(note) + "</i>\n\n" + reply.text)
 
     def card(self, lang: str) -> Reply:
         """The rights card picture (:class:`CardReplies`); without a card, the emergency screen."""
@@ -122,6 +126,8 @@ class Screens:
             )
         )
         lines += [f"/{name} — {esc(desc)}" for name, desc in self.commands.menu(lang)]
+        if "check" in self.kb.affiliate.commands and self.kb.routing.alert_entry:
+            lines.append(esc(self.check_hint(lang)))
         lines.append(esc(self.share_hint(lang)))
         return Reply("\n".join(lines), lang, self.keys.main_menu(lang))
 

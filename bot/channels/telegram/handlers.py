@@ -20,6 +20,7 @@ from bot.channels.telegram.incoming import (
     TypedCommand,
     command_in,
     forwarded,
+    quoted_message,
     replies_to_forwarded,
     thread_of,
     user_of,
@@ -127,7 +128,9 @@ class TelegramFrontEnd:
         command = self.conversation.command(typed.name, typed.arg)
         if not command.known and chat.type != ChatType.PRIVATE and not typed.target:
             return  # a bare unknown command in a group is probably for someone else
-        await self.answer(update, context, Message(command=command, caption=caption))
+        message = update.effective_message
+        quoted = quoted_message(message) if message is not None and command.action == "check" else None
+        await self.answer(update, context, Message(command=command, caption=caption, quoted=quoted))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A typed question (in a group: one that mentions or replies to the bot)."""
@@ -165,8 +168,10 @@ class TelegramFrontEnd:
         await self.answer(update, context, message_in)
 
     async def on_non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A photo, sticker, voice note… without words."""
-        await self.answer(update, context, Message(media_only=True))
+        """A photo, sticker, voice note… without words (a forwarded one: with its age)."""
+        message = update.effective_message
+        origin = forwarded(message) if message is not None else None
+        await self.answer(update, context, Message(media_only=True, forwarded=origin))
 
     async def on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The bot was added to a group: say how to ask it there."""

@@ -11,6 +11,7 @@ from telegram.constants import ChatType
 
 from bot.core.conversation import clean_input
 from bot.core.replies import Forwarded, User
+from bot.core.replies import Message as CoreMessage
 
 GROUP_ANONYMOUS_BOT = 1087968824  # the sender of every anonymous group admin's message
 CHANNEL_BOT = 136817688  # the sender of messages posted in a group on behalf of a channel
@@ -100,3 +101,18 @@ def replies_to_forwarded(message: Message) -> bool:
     """True when the message replies to a forwarded message (its words may be about someone else's)."""
     answered = message.reply_to_message
     return answered is not None and answered.forward_origin is not None
+
+
+def quoted_message(message: Message) -> CoreMessage | None:
+    """The message a command answers (``/verificar`` sent as a reply to an alert), as the core reads it:
+    the part the user quoted if they picked one, else its text or caption, and when it was first sent if
+    it was forwarded. None when the command answers nothing. Never who sent it or where from; nothing
+    of it is kept."""
+    answered = message.reply_to_message
+    if answered is None:
+        return None
+    if message.quote is not None and message.quote.text:
+        text, caption = message.quote.text, False
+    else:
+        text, caption = answered.text or answered.caption or "", answered.text is None and bool(answered.caption)
+    return CoreMessage(text, caption=caption, media_only=not text, forwarded=forwarded(answered))

@@ -49,7 +49,7 @@ async def test_privacy_mode_is_warned_at_start_and_group_help_says_how_to_ask(tm
     assert "reply to one of my messages" in text
     assert (f"write @{BOT_USERNAME}" in text) == reads_all  # a mention only reaches a bot that reads all
     assert "responda a uno de mis mensajes" in text_of(ayuda)
-    assert "In a group" not in text_of(help_in_private)
+    assert "reply to one of my messages" not in text_of(help_in_private)  # the group how-to is for groups
     # In a group the answer is a reply to the asker; without buttons, a selective force-reply prompt.
     for call in (help_in_group, asked):
         assert call.params["reply_parameters"]["message_id"] > 0
