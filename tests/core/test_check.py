@@ -169,7 +169,7 @@ def test_verificar_on_a_forwarded_claim_gives_the_verdict_and_its_age():
     quoted = forwarded("ICE paga 750 dolares por reportar a un vecino sin papeles", 12)
     body = check("es", quoted)
     assert body.startswith(AGE["es"] + " hace 12 días")
-    assert "¿Es cierto? Falso." in body
+    assert "¿Es cierto? Sin confirmar." in body
 
 
 def test_check_on_an_unknown_alert_or_a_plain_question_gives_how_to_check_without_a_verdict():
@@ -182,7 +182,7 @@ def test_check_on_an_unknown_alert_or_a_plain_question_gives_how_to_check_withou
 
 
 def test_check_with_words_after_it_checks_those_words():
-    assert "Is it true? False." in check("en", arg="ICE pays 750 dollars for reporting an undocumented immigrant")
+    assert "Is it true? Not confirmed." in check("en", arg="ICE pays 750 dollars for reporting an undocumented immigrant")
 
 
 def test_check_followed_by_agents_at_the_users_own_door_gives_the_emergency_screen():
