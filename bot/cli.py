@@ -351,6 +351,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RankerUnavailable as exc:
         print(f"kyr-bot: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (``kyr-bot ask … | head``): stop quietly, as other command-line tools do.
+        # Python's docs: point stdout at devnull so the flush at exit does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

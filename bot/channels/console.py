@@ -5,6 +5,7 @@ ends)."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from bot.screens.compose import to_terminal
 
 CONSOLE_USER_ID = 0
 QUIT_WORDS = {"/quit", "/exit", "quit", "exit", "/salir", "salir"}
+INTERRUPTED = 130  # the shell's status for a program stopped by Ctrl-C (128 + SIGINT)
 
 
 class ConsoleChat:
@@ -95,13 +97,7 @@ class ConsoleChat:
             self.out.write(f"{button.url}\n\n")
         elif button.share is not None:
             # On Telegram this opens the chat picker; here, the answer above is the text to copy.
-            self.out.write(
-                _(
-                    "To share an answer, forward it or press Share. You can also type @{bot} and a "
-                    "question in any chat."
-                ).format(bot=self.conversation.bot_username or "bot")
-                + "\n\n"
-            )
+            self.out.write(_("To share this answer, copy the text above: it stands alone.") + "\n\n")
         return None
 
     def handle_line(self, line: str) -> Reply | None:
@@ -109,6 +105,15 @@ class ConsoleChat:
         text = line.strip()
         if text.isdigit() and 1 <= int(text) <= len(self.buttons):
             return self.press(self.buttons[int(text) - 1])
+        if text.isdigit() and len(text) <= 2 and self.buttons:
+            _ = translator(self.lang).gettext
+            self.out.write(
+                _("There is no button {number}: type a number from 1 to {last}, or a question.").format(
+                    number=int(text), last=len(self.buttons)
+                )
+                + "\n\n"
+            )
+            return None
         user = self.user
         if text.startswith("/") and len(text) > 1:
             name, _, arg = text[1:].partition(" ")
@@ -117,16 +122,21 @@ class ConsoleChat:
         return self.conversation.handle(user, Message(line))
 
     def run(self, lines: TextIO, interactive: bool) -> int:
-        """Read lines until end of input or a quit word; returns 0."""
+        """Read lines until end of input or a quit word (0), or Ctrl-C (:data:`INTERRUPTED`, no traceback)."""
+        try:
+            return self._run(lines, interactive)
+        except KeyboardInterrupt:
+            self.out.write("\n")
+            self.out.flush()
+            return INTERRUPTED
+
+    def _run(self, lines: TextIO, interactive: bool) -> int:
         self.show(self.conversation.handle(self.user, Message(command=self.conversation.command("start"))))
         if interactive:
             _ = translator(self.lang).gettext
             self.out.write(_("(Type a question, or a number to press a button. Type quit to leave.)") + "\n")
         while True:
-            if interactive:
-                self.out.write("> ")
-                self.out.flush()
-            line = lines.readline()
+            line = _read_line(lines, self.out) if interactive else lines.readline()
             self.release_held(quiet=not line)
             if not line:
                 break
@@ -136,6 +146,19 @@ class ConsoleChat:
                 break
             self.show(self.handle_line(line.rstrip("\r\n")))
         return 0
+
+
+def _read_line(lines: TextIO, out: TextIO) -> str:
+    """One line typed at the prompt, with the arrow keys and history (the readline module, where Python
+    has it) when ``lines`` is the terminal; '' at the end of input."""
+    if lines is sys.stdin and out is sys.stdout:
+        try:
+            return input("> ") + "\n"
+        except EOFError:
+            return ""
+    out.write("> ")
+    out.flush()
+    return lines.readline()
 
 
 def run_console(
@@ -148,4 +171,8 @@ def run_console(
     """Chat in the terminal until end of input or a quit word; returns the exit status (0)."""
     chat = ConsoleChat(conversation, stdout or sys.stdout, lang, system_language)
     stdin = stdin or sys.stdin
-    return chat.run(stdin, interactive=stdin.isatty())
+    interactive = stdin.isatty()
+    if interactive:
+        with contextlib.suppress(ImportError):  # line editing for input(); not on every platform
+            import readline  # noqa: F401
+    return chat.run(stdin, interactive=interactive)

@@ -86,7 +86,7 @@ def _verdict(verdict: str, lang: str) -> str:
     _ = translator(lang).gettext
     names = {
         "false": _("False"),
-        "unverified": _("Not confirmed"),
+        "unverified": _("Nobody has confirmed it"),
         "context": _("True in part"),
     }
     return names.get(verdict, verdict)

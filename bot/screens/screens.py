@@ -78,14 +78,16 @@ class Screens:
 
     def check_hint(self, lang: str) -> str:
         """How to check an alert with the bot (plain text): forward it, paste it, or in a group reply to
-        it with /check@bot (Telegram's privacy mode always delivers a command that names the bot)."""
+        it with /check@bot (Telegram's privacy mode always delivers a command that names the bot; said only
+        once the channel has told the bot's username)."""
         _ = translator(lang).gettext
         names = self.kb.affiliate.commands.get("check", {})
         command = names.get(lang) or names.get(self.kb.languages[0], "check")
-        return _(
-            "Forward an alert to me or paste its words, and I will say what is known about it. In a group, "
-            "reply to the alert with /{command}@{bot}."
-        ).format(command=command, bot=self.views.bot_username or "bot")
+        hint = _("Forward an alert to me or paste its words, and I will say what is known about it.")
+        if self.views.bot_username is None:  # not on Telegram (the terminal chat): no groups, no forwarding
+            return hint
+        group = _("In a group, reply to the alert with /{command}@{bot}.")
+        return hint + " " + group.format(command=command, bot=self.views.bot_username)
 
     def card(self, lang: str) -> Reply:
         """The rights card picture (:class:`CardReplies`); without a card, the emergency screen."""

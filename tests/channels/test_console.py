@@ -24,11 +24,11 @@ class Clock:
         return self.now
 
 
-def chat(clock: Clock) -> tuple[ConsoleChat, io.StringIO]:
+def chat(clock: Clock, lang: str = "en") -> tuple[ConsoleChat, io.StringIO]:
     flood = FloodGuard(burst=3, window=10.0, clock=clock)
     conversation = Conversation(knowledge(), shared_matcher(), MemoryStore(), flood=flood)
     out = io.StringIO()
-    return ConsoleChat(conversation, out, lang="en", clock=clock), out
+    return ConsoleChat(conversation, out, lang=lang, clock=clock), out
 
 
 def test_a_burst_gets_one_slow_down_note_and_its_last_message_is_answered_at_the_end_of_input():
@@ -73,3 +73,41 @@ def test_a_newer_message_supersedes_a_held_one():
     console.release_held()
     text = out.getvalue()
     assert DETAINER_TITLE not in text and "What is 287(g)?" in text
+
+
+class InterruptedInput(io.StringIO):
+    """Lines typed, then Ctrl-C at the prompt."""
+
+    def readline(self, size: int = -1) -> str:
+        line = super().readline(size)
+        if not line:
+            raise KeyboardInterrupt
+        return line
+
+
+def test_ctrl_c_leaves_quietly_with_the_shells_status():
+    console, out = chat(Clock())
+    assert console.run(InterruptedInput("what is an ice detainer\n"), interactive=False) == 130
+    assert DETAINER_TITLE in out.getvalue()
+    assert "Traceback" not in out.getvalue() and "KeyboardInterrupt" not in out.getvalue()
+
+
+def test_a_number_with_no_button_says_so_in_the_readers_language():
+    console, out = chat(Clock(), lang="es")
+    console.show(console.handle_line("/temas"))  # the topic menu
+    buttons = len(console.buttons)
+    assert buttons > 2
+    assert console.handle_line("99") is None
+    assert (
+        out.getvalue().rstrip().endswith(f"No hay un botón 99: escriba un número del 1 al {buttons}, o una pregunta.")
+    )
+    # A bigger number is a question (a zip code, a year), not a button.
+    assert console.handle_line("82001") is not None
+
+
+def test_share_in_the_terminal_says_to_copy_the_answer():
+    console, out = chat(Clock())
+    console.show(console.handle_line("what is an ice detainer"))
+    share = next(i for i, b in enumerate(console.buttons, start=1) if b.share is not None)
+    console.show(console.handle_line(str(share)))
+    assert out.getvalue().rstrip().endswith("To share this answer, copy the text above: it stands alone.")

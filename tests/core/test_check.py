@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.conversation import Conversation
 from bot.core.replies import Forwarded, Message, User
 from bot.screens.compose import to_plain
 from testkit.chat import CONV, KB, fresh, label, title
+from testkit.harness import shared_matcher
 
 NOW = 1_796_000_000.0  # 2026-11-29 in Unix seconds
 DAY = 86400.0
@@ -21,7 +23,7 @@ DISCLAIMER = {
 }
 VERDICT = {
     "false": {"en": "False", "es": "Falso"},
-    "unverified": {"en": "Not confirmed", "es": "Sin confirmar"},
+    "unverified": {"en": "Nobody has confirmed it", "es": "Nadie lo ha confirmado"},
     "context": {"en": "True in part", "es": "Cierto en parte"},
 }
 
@@ -158,18 +160,24 @@ def test_a_question_that_only_mentions_a_claims_words_gets_no_verdict(lang, text
 # ------------------------------------------------------------------ /check and /verificar
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_check_alone_says_how_to_use_it_then_how_to_check_an_alert(lang):
-    body = check(lang)
     how = {"en": "Forward an alert to me", "es": "Reenvíeme una alerta"}[lang]
-    command = {"en": "/check@", "es": "/verificar@"}[lang]
+    command = {"en": "/check@kyr_test_bot", "es": "/verificar@kyr_test_bot"}[lang]
+    on_telegram = Conversation(KB, shared_matcher())
+    on_telegram.set_identity("kyr_test_bot")
+    name = {"en": "check", "es": "verificar"}[lang]
+    body = to_plain(on_telegram.handle(user(lang), Message(command=on_telegram.command(name))).text)
     assert body.startswith(how) and command in body
     assert title(GUIDE, lang) in body
+    # Where the bot has no username (the terminal chat), there are no groups to speak of.
+    in_terminal = check(lang)
+    assert in_terminal.startswith(how) and "@" not in in_terminal.split("\n")[0]
 
 
 def test_verificar_on_a_forwarded_claim_gives_the_verdict_and_its_age():
     quoted = forwarded("ICE paga 750 dolares por reportar a un vecino sin papeles", 12)
     body = check("es", quoted)
     assert body.startswith(AGE["es"] + " hace 12 días")
-    assert "¿Es cierto? Sin confirmar." in body
+    assert "¿Es cierto? Nadie lo ha confirmado." in body
 
 
 def test_check_on_an_unknown_alert_or_a_plain_question_gives_how_to_check_without_a_verdict():
@@ -182,7 +190,9 @@ def test_check_on_an_unknown_alert_or_a_plain_question_gives_how_to_check_withou
 
 
 def test_check_with_words_after_it_checks_those_words():
-    assert "Is it true? Not confirmed." in check("en", arg="ICE pays 750 dollars for reporting an undocumented immigrant")
+    assert "Is it true? Nobody has confirmed it." in check(
+        "en", arg="ICE pays 750 dollars for reporting an undocumented immigrant"
+    )
 
 
 def test_check_followed_by_agents_at_the_users_own_door_gives_the_emergency_screen():

@@ -224,7 +224,7 @@ def test_a_known_claim_gets_its_verdict_and_sources(session):
     call = session.replies["typed claim"]
     text = text_of(call)
     claim = next(c for c in KB.claims if c.id == "cash-for-tips")
-    assert "¿Es cierto? Sin confirmar." in text and claim.texts["es"].claim in text
+    assert "¿Es cierto? Nadie lo ha confirmado." in text and claim.texts["es"].claim in text
     assert all(s.url in call.params["text"] for s in claim.sources)
     assert not any("📨" in b["text"] for b in buttons_of(call))
 
@@ -232,7 +232,7 @@ def test_a_known_claim_gets_its_verdict_and_sources(session):
 def test_verificar_as_a_reply_in_a_group_checks_the_forwarded_message(session):
     text = text_of(session.replies["group check"])
     assert text.split("\n")[0] == session.ages["group check"]
-    assert "¿Es cierto? Sin confirmar." in text
+    assert "¿Es cierto? Nadie lo ha confirmado." in text
     bare = text_of(session.replies["group bare check"])
     assert bare.startswith("Este mensaje se envió por primera vez en Telegram hace 3 días")
     assert GUIDE.text("es").title in bare
