@@ -121,8 +121,8 @@ class Poller:
                 timeout = min(timeout, YIELDING_POLL_SECONDS)  # look again soon: the copy may answer by then
             try:
                 batch = await self.poll(timeout)
-            except InvalidToken as exc:
-                self._tell(exc)
+            except InvalidToken:
+                log.debug("Telegram rejected the token; polling ends.")  # the runner exits with status 3
                 return
             except RetryAfter as exc:
                 await self._wait(retry_after_seconds(exc) + 0.5)
