@@ -109,6 +109,8 @@ class SqliteStore:
             db.execute("CREATE TABLE IF NOT EXISTS file (key TEXT PRIMARY KEY, file_id TEXT NOT NULL)")
             # Updates already handled: Telegram's update id and when (Unix seconds); no content.
             db.execute("CREATE TABLE IF NOT EXISTS handled_update (update_id INTEGER PRIMARY KEY, at REAL NOT NULL)")
+            # After a long stop: Telegram no longer has these (and numbers updates afresh after a week idle).
+            db.execute("DELETE FROM handled_update WHERE at < ?", (time.time() - HANDLED_KEEP_SECONDS,))
             db.execute("SELECT COUNT(*) FROM language").fetchone()
         except sqlite3.DatabaseError:
             db.close()

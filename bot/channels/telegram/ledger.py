@@ -11,8 +11,6 @@ Telegram only what is handled (:mod:`.poller` asks :meth:`UpdateLedger.oldest_in
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection
@@ -44,7 +42,6 @@ class UpdateLedger:
         self.clock = clock
         self._in_flight: dict[int, tuple[float, int]] = {}
         self._handled: OrderedDict[int, None] = OrderedDict()
-        self._settled: asyncio.Event | None = None
         self._forgotten_below = 0
         self._pruned = clock()
 
@@ -86,8 +83,6 @@ class UpdateLedger:
             if self.clock() - self._pruned > PRUNE_EVERY:
                 self._pruned = self.clock()
                 self.store.forget_handled()
-        if self._settled is not None:
-            self._settled.set()
 
     def _remember(self, update_id: int) -> None:
         self._handled[update_id] = None
@@ -113,14 +108,6 @@ class UpdateLedger:
         over ``above``, or None: what long polling must not yet confirm to Telegram."""
         waiting = [i for i, (since, _) in self._in_flight.items() if since > claimed_after and i > above]
         return min(waiting) if waiting else None
-
-    async def settled(self, timeout: float) -> None:
-        """Wait until an update is handled, or ``timeout`` seconds."""
-        if self._settled is None:
-            self._settled = asyncio.Event()
-        self._settled.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._settled.wait(), timeout)
 
     def confirmed(self, offset: int) -> None:
         """Telegram has confirmed every update under ``offset``: it will not deliver them again, so the

@@ -13,8 +13,8 @@ ids are no longer held back, so each poll still has room for new updates; and wh
 bot is polling the token (:class:`~.polling.ConflictGuard`) every fetched update is confirmed at once, so
 the other copy cannot fetch it too. Another copy shows itself by conflicts (HTTP 409), and also when a
 poll does not bring back an update this copy holds back: only another poller's offset confirms it. While
-updates are being handled and nothing new comes, the next poll waits until one is handled or
-:data:`BUSY_REPOLL_SECONDS` pass.
+updates are being held back and nothing new came, the next poll waits :data:`BUSY_REPOLL_SECONDS`
+(Telegram answers at once while there is anything from the offset on, so it cannot wait for new ones).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 HOLD_SECONDS = 60.0  # an update handled for longer than this no longer holds back confirmation
 REFETCH_WINDOW = 50  # at most this many ids are fetched again per poll
 GET_UPDATES_LIMIT = 100  # the most updates one getUpdates returns (Bot API)
-BUSY_REPOLL_SECONDS = 0.5  # while updates are handled and nothing new came, poll again at most this late
+BUSY_REPOLL_SECONDS = 0.1  # while updates are held back and nothing new came, poll again this much later
 CONFIRM_TIMEOUT = 5.0  # seconds for the last poll at shutdown, which only confirms
 BACKOFF = Backoff()  # after a failed poll: 1, 2, 4 … 60 seconds, as when reaching Telegram at start
 YIELDING_POLL_SECONDS = 1  # long-poll time while this copy leaves updates to another (ConflictGuard.handling)
@@ -150,8 +150,8 @@ class Poller:
                 self._left = []
                 self._fetched(batch)
                 new = await self.intake.take(batch)
-                if not new and self._holding():
-                    await self._settled()
+                if not new and self._holding():  # Telegram answers at once while it holds: not too often
+                    await self._wait(BUSY_REPOLL_SECONDS)
 
     async def poll(self, timeout: int) -> list[Any]:
         """One ``getUpdates`` (held open ``timeout`` seconds when there is nothing new): Telegram's
@@ -214,10 +214,13 @@ class Poller:
         """At shutdown, once everything fetched is handled: confirm it to Telegram (a short poll)."""
         if self.highest is None:
             return
-        params = {"offset": self.next_offset(), "timeout": 0, "allowed_updates": json.dumps(self.allowed)}
+        offset = self.next_offset()
+        params = {"offset": offset, "timeout": 0, "allowed_updates": json.dumps(self.allowed)}
         url = f"{self.app.bot.base_url}/getUpdates?{urlencode(params)}"
         try:
             await self.request.post(url, read_timeout=CONFIRM_TIMEOUT)
+            if offset is not None:
+                self.ledger.confirmed(offset)
         except TelegramError as exc:
             log.warning(
                 "Could not confirm the last updates to Telegram (%s); a restart skips them.", type(exc).__name__
@@ -228,15 +231,6 @@ class Poller:
         """True when the next poll will ask again for updates still being handled."""
         offset = self.next_offset()
         return offset is not None and self.highest is not None and offset <= self.highest
-
-    async def _settled(self) -> None:
-        settled = asyncio.ensure_future(self.ledger.settled(BUSY_REPOLL_SECONDS))
-        stopped = asyncio.ensure_future(self._stop.wait())
-        try:
-            await asyncio.wait({settled, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            settled.cancel()
-            stopped.cancel()
 
     async def _wait(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
