@@ -12,7 +12,8 @@ over Telegram's 20 messages a minute, a long flood wait) and any but the newest 
 ids are no longer held back, so each poll still has room for new updates; and while another copy of the
 bot is polling the token (:class:`~.polling.ConflictGuard`) every fetched update is confirmed at once, so
 the other copy cannot fetch it too. Another copy shows itself by conflicts (HTTP 409), and also when a
-poll does not bring back an update this copy holds back: only another poller's offset confirms it. While
+poll does not bring back an update this copy holds back, or skips ids since the last one: only another
+poller's offset confirms updates this copy never confirmed. While
 updates are being held back and nothing new came, the next poll waits :data:`BUSY_REPOLL_SECONDS`
 (Telegram answers at once while there is anything from the offset on, so it cannot wait for new ones).
 """
@@ -182,10 +183,18 @@ class Poller:
         self._left = ids
 
     def _fetched(self, batch: list[Any]) -> None:
-        """``batch`` is taken in: the next offsets count from its highest id."""
+        """``batch`` is taken in: the next offsets count from its highest id. Telegram numbers updates one
+        after another, so ids skipped since the last batch were confirmed by another copy polling."""
         ids = _ids(batch)
-        if ids:
-            self.highest = max(self.highest if self.highest is not None else ids[0], *ids)
+        if not ids:
+            return
+        if self.highest is None:
+            self.highest = max(ids)
+            return
+        newer = [i for i in ids if i > self.highest]
+        if newer and min(newer) > self.highest + 1:
+            self.conflicts.saw_other_poller()
+        self.highest = max(self.highest, *ids)
 
     def _check_held(self, held: list[int], ids: list[int], full: bool) -> None:
         """Telegram keeps an update until a poll's offset passes it: one this copy held back that did not

@@ -6,10 +6,10 @@ Conflict: terminated by other getUpdates request" whenever another one arrives: 
 each keeps cutting the other off. Neither can see the other, only the conflicts, so they settle it
 like this (:class:`ConflictGuard`):
 
-Another copy also shows itself when an update this copy saw, and did not confirm, does not come back:
-only a poll's offset confirms an update, so another copy confirmed it (this is how copies busy with a
-stream of updates, whose polls return at once and are never cut off, find each other). Either sign
-counts as a *conflict* below.
+Another copy also shows itself when an update this copy saw, and did not confirm, does not come back,
+or when the ids Telegram numbers one after another skip some: only a poll's offset confirms an update,
+so another copy confirmed them (this is how copies busy with a stream of updates, whose polls return at
+once and are never cut off, find each other). Each sign counts as a *conflict* below.
 
 * A copy cut off :data:`CONFLICTS_TO_STEP_BACK` times within a minute *steps back*: it stops polling for
   :data:`STEP_BACK_SECONDS`, then polls again for :data:`PROBE_SECONDS`. If it meets a conflict during
@@ -46,8 +46,8 @@ CONFLICT_GRACE_SECONDS = 30.0
 CONFLICTS_TO_STEP_BACK = 3  # a single 409 can be a stopped copy's late request: only a copy that is really
 CONFLICT_WINDOW_SECONDS = 60.0  # polling keeps cutting this one off, several times a minute
 CONFLICT_RETRY_SECONDS = 0.5  # wait after a conflict before polling again
-STEP_BACK_SECONDS = 4.0  # longer than a probe, so two copies stepping back one after the other never
-PROBE_SECONDS = 3.0  # probe at the same time; a probe outlasts the other copy's retry after a conflict
+STEP_BACK_SECONDS = 2.5  # longer than a probe, so two copies stepping back one after the other never
+PROBE_SECONDS = 1.5  # probe at the same time; a probe outlasts the other copy's retry after a conflict
 HOLD_GROUND_SECONDS = 45.0  # conflicts a copy that was serving first rides out before it steps back too
 LISTEN_SECONDS = 1.0  # a new copy's first polls answer nothing: a copy already serving cuts it off by then
 YIELD_QUIET_SECONDS = 2.0  # a copy that may give way answers again once no conflict came for this long

@@ -143,7 +143,7 @@ def play(start_b: float, delay: float, seed: int, long_poll: float = 10.0) -> di
 
 
 @pytest.mark.parametrize("start_b", [0.0, 0.05, 0.3, 1.0, 2.5, 4.0, 6.0, 12.0, 40.0])
-@pytest.mark.parametrize("delay", [0.02, 0.15])
+@pytest.mark.parametrize("delay", [0.02, 0.15, 0.3])
 def test_at_least_one_copy_always_keeps_serving(start_b, delay):
     for seed in range(5):
         gave_way = play(start_b, delay, seed)
