@@ -21,7 +21,9 @@ from testkit.paths import ROOT
 def bot_env(double: BotApiDouble, data_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a bot process polling ``double``: no ``TELEGRAM_*``/``KYR_*`` variable of the
     caller's except ``KYR_MODEL_DIR`` (the session's fitted ranker: no start fits it again), no send
-    limiter, state in ``data_dir``; ``extra`` on top."""
+    limiter, state in ``data_dir``, and ``KYR_CONFLICT_GRACE=0``: the only copy polling the double holds
+    its ground at once, without the second a copy that may give way spends listening first (tests of
+    two copies set it); ``extra`` on top."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KYR_"))}
     if "KYR_MODEL_DIR" in os.environ:
         env["KYR_MODEL_DIR"] = os.environ["KYR_MODEL_DIR"]
@@ -30,6 +32,7 @@ def bot_env(double: BotApiDouble, data_dir: Path, **extra: str) -> dict[str, str
         TELEGRAM_API_URL=double.base_url,
         KYR_DATA_DIR=str(data_dir),
         KYR_MAX_RATE="0",
+        KYR_CONFLICT_GRACE="0",
     )
     env.update(extra)
     return env

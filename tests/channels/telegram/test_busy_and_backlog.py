@@ -16,6 +16,7 @@ import pytest
 
 from bot.core.flood import FloodGuard
 from bot.runtime import exitcodes
+from bot.runtime.config import Config
 from testkit.botapi_double import BOT_USERNAME, BotApiDouble, Call
 from testkit.botapi_groups import via_this_bot
 from testkit.harness import BotHarness, knowledge, text_of
@@ -23,6 +24,7 @@ from testkit.paths import ROOT
 from testkit.process import BotProcess, bot_env, running_bot
 
 BUSY_GROUP = -1009000
+DEFAULT_GRACE = str(Config.conflict_grace)  # KYR_CONFLICT_GRACE unset
 SLOW_DOWN = "sending messages very fast"
 
 
@@ -177,10 +179,10 @@ def test_the_copy_started_last_gives_way_to_the_one_serving(double, tmp_path):
     asked: list[int] = []
     chats = itertools.count(1101)
     # The first copy holds its ground as soon as it has polled (grace 0); the second, on another machine
-    # (its own data folder), meets the first within the default grace and gives way.
+    # (its own data folder), meets the first within the default grace (30 s) and gives way.
     with running_bot(double, tmp_path / "a", KYR_CONFLICT_GRACE="0") as first:
         double.wait_for("getUpdates", timeout=20)
-        with running_bot(double, tmp_path / "b") as second:
+        with running_bot(double, tmp_path / "b", KYR_CONFLICT_GRACE=DEFAULT_GRACE) as second:
             assert ask_until_exit(double, second, chats, asked) == exitcodes.ANOTHER_COPY, second.text()
         for _ in range(3):  # the first copy answers on, alone
             ask_one(double, chats, asked)
@@ -205,7 +207,8 @@ def first_to_exit(copies: list[BotProcess], within: float) -> BotProcess:
 def test_two_copies_started_together_settle_on_one_that_keeps_serving(double, tmp_path):
     asked: list[int] = []
     chats = itertools.count(1151)
-    with running_bot(double, tmp_path / "a") as one, running_bot(double, tmp_path / "b") as other:
+    grace = {"KYR_CONFLICT_GRACE": DEFAULT_GRACE}  # both young when they meet
+    with running_bot(double, tmp_path / "a", **grace) as one, running_bot(double, tmp_path / "b", **grace) as other:
         gone = first_to_exit([one, other], within=60)
         serving = other if gone is one else one
         assert gone.proc.returncode == exitcodes.ANOTHER_COPY, gone.text()
