@@ -87,6 +87,7 @@ class Poller:
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self._left: list[int] = []  # ids the last poll brought that this copy left to another one
+        self._resumed = False  # True until the first batch taken after leaving some to another copy
 
     # ------------------------------------------------------------------ running
     def start(self) -> None:
@@ -144,6 +145,7 @@ class Poller:
                 failures = 0
                 self.conflicts.poll_answered()
                 if not self.conflicts.handling:  # another copy may be serving: left to it, unconfirmed
+                    self._resumed = True
                     self._watch(batch)
                     if batch:
                         await self._wait(CONFLICT_RETRY_SECONDS)
@@ -188,8 +190,9 @@ class Poller:
         ids = _ids(batch)
         if not ids:
             return
-        if self.highest is None:
-            self.highest = max(ids)
+        if self.highest is None or self._resumed:  # ids skipped while this copy looked on say nothing new
+            self._resumed = False
+            self.highest = max(self.highest if self.highest is not None else ids[0], *ids)
             return
         newer = [i for i in ids if i > self.highest]
         if newer and min(newer) > self.highest + 1:

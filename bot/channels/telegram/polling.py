@@ -11,11 +11,13 @@ or when the ids Telegram numbers one after another skip some: only a poll's offs
 so another copy confirmed them (this is how copies busy with a stream of updates, whose polls return at
 once and are never cut off, find each other). Each sign counts as a *conflict* below.
 
-* A copy cut off :data:`CONFLICTS_TO_STEP_BACK` times within a minute *steps back*: it stops polling for
-  :data:`STEP_BACK_SECONDS`, then polls again for :data:`PROBE_SECONDS`. If it meets a conflict during
+* A copy that met :data:`CONFLICTS_TO_STEP_BACK` conflicts within a minute *steps back*: it stops polling
+  for :data:`STEP_BACK_SECONDS` to three times that (at random, so that two copies stepping back together
+  part), then polls again for :data:`PROBE_SECONDS`. If it meets a conflict during
   that probe, another copy is still polling: this one gives way (exit status 4). If not, the other one has
-  gone (or gave way itself) and this one carries on. A copy that gives way never polls again, so the
-  copy that cut it off is never cut off in turn: at least one copy always keeps serving.
+  gone (or gave way itself) and this one carries on, and from then on holds its ground as if it had been
+  serving first. A copy that gives way never polls again, so the copy that cut it off is never cut off
+  in turn: at least one copy always keeps serving.
 * A copy that had been polling for ``grace`` seconds (``KYR_CONFLICT_GRACE``) when the conflicts began
   holds its ground: it steps back only if they last :data:`HOLD_GROUND_SECONDS`. So the copy started later
   is the one that steps back, is cut off during its probe, and gives way. Two copies started within
@@ -31,6 +33,7 @@ once and are never cut off, find each other). Each sign counts as a *conflict* b
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections.abc import Callable
 from typing import Any
@@ -46,8 +49,8 @@ CONFLICT_GRACE_SECONDS = 30.0
 CONFLICTS_TO_STEP_BACK = 3  # a single 409 can be a stopped copy's late request: only a copy that is really
 CONFLICT_WINDOW_SECONDS = 60.0  # polling keeps cutting this one off, several times a minute
 CONFLICT_RETRY_SECONDS = 0.5  # wait after a conflict before polling again
-STEP_BACK_SECONDS = 2.5  # longer than a probe, so two copies stepping back one after the other never
-PROBE_SECONDS = 1.5  # probe at the same time; a probe outlasts the other copy's retry after a conflict
+STEP_BACK_SECONDS = 2.5  # at least (up to three times as long, at random: two copies stepping back at once
+PROBE_SECONDS = 1.5  # seldom probe at once); a probe outlasts the other copy's retry after a conflict
 HOLD_GROUND_SECONDS = 45.0  # conflicts a copy that was serving first rides out before it steps back too
 LISTEN_SECONDS = 1.0  # a new copy's first polls answer nothing: a copy already serving cuts it off by then
 YIELD_QUIET_SECONDS = 2.0  # a copy that may give way answers again once no conflict came for this long
@@ -76,14 +79,21 @@ class ConflictGuard:
     wait first, :meth:`saw_conflict` on a 409 and :meth:`poll_answered` on an answer. ``clock`` is
     monotonic seconds."""
 
-    def __init__(self, grace: float = CONFLICT_GRACE_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        grace: float = CONFLICT_GRACE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
         self.grace = grace  # 0: this copy holds its ground from its first poll (and need not listen first)
         self.clock = clock
+        self.rng = rng
         self.on_give_way: Callable[[], None] | None = None  # set by the runner: end with exit status 4
         self.gave_way = False
         self.began: float | None = None  # when this copy first polled
         self._conflicts: list[float] = []
         self._young = True
+        self._took_over = False  # a probe found no other copy: from then on this copy holds its ground
         self._back_until: float | None = None
         self._probe_until: float | None = None
 
@@ -154,17 +164,19 @@ class ConflictGuard:
         self._conflicts = [t for t in self._conflicts if now - t < CONFLICT_WINDOW_SECONDS] + [now]
         if len(self._conflicts) == 1:
             began = self.began if self.began is not None else now
-            self._young = now - began < self.grace
-            standing = "may give way" if self._young else "was polling first and holds its ground"
+            self._young = not self._took_over and now - began < self.grace
+            standing = "may give way" if self._young else "holds its ground"
             log.warning("Another copy of this bot is polling with the same token; this copy %s.", standing)
         lasted = now - self._conflicts[0]
         if len(self._conflicts) >= CONFLICTS_TO_STEP_BACK and (self._young or lasted >= HOLD_GROUND_SECONDS):
-            self._back_until = now + STEP_BACK_SECONDS
-            log.info("Stepping back for %g s to see whether the other copy keeps polling.", STEP_BACK_SECONDS)
+            back = STEP_BACK_SECONDS * (1 + 2 * self.rng())
+            self._back_until = now + back
+            log.info("Stepping back for %.1f s to see whether the other copy keeps polling.", back)
 
     def _carry_on(self) -> None:
         self._probe_until = None
         self._conflicts = []
+        self._took_over = True
         log.info("No other copy cut this one off while it probed; it carries on serving.")
 
     def _give_way(self) -> None:

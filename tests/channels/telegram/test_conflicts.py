@@ -34,7 +34,7 @@ class Clock:
 def guard(polled_for: float) -> tuple[ConflictGuard, Clock, list[str]]:
     """A guard whose copy began polling ``polled_for`` seconds ago."""
     clock = Clock()
-    conflicts = ConflictGuard(GRACE, clock=clock)
+    conflicts = ConflictGuard(GRACE, clock=clock, rng=lambda: 0.0)  # the shortest step back
     conflicts.polling()
     clock.now += polled_for
     stopped: list[str] = []
@@ -110,7 +110,10 @@ def play(start_b: float, delay: float, seed: int, long_poll: float = 10.0) -> di
     rng = random.Random(seed)
     clock = Clock()
     clock.now = 0.0
-    copies = [Copy(name, start, ConflictGuard(GRACE, clock=clock)) for name, start in (("A", 0.0), ("B", start_b))]
+    copies = [
+        Copy(name, start, ConflictGuard(GRACE, clock=clock, rng=rng.random))
+        for name, start in (("A", 0.0), ("B", start_b))
+    ]
     for copy in copies:
         copy.wake = copy.starts
         copy.guard.on_give_way = lambda copy=copy: copy.stopped.append("gave way")
