@@ -127,7 +127,7 @@ async def _unless_stopped(call: Awaitable[object], stop: asyncio.Event) -> bool:
 def polling_error_callback(
     reachability: Reachability, conflicts: ConflictGuard | None = None
 ) -> Callable[[TelegramError], None]:
-    """The ``error_callback`` for ``Updater.start_polling``: a network fault while polling is an
+    """What the poller (:mod:`.poller`) is told of a failed poll: a network fault while polling is an
     outage ("Telegram unreachable, retrying"), logged by type, never with a traceback or the update; a
     Conflict (another copy polling with the token) goes to ``conflicts``, which decides who gives way."""
 
