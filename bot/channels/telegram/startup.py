@@ -134,8 +134,8 @@ def polling_error_callback(
     def on_error(error: TelegramError) -> None:
         if isinstance(error, Conflict) and conflicts is not None:
             conflicts.saw_conflict()
-        elif isinstance(error, NetworkError):
-            reachability.failed(error)
+        elif isinstance(error, NetworkError) or isinstance(error.__cause__, ValueError):
+            reachability.failed(error)  # a page that is not JSON (a proxy's, answered 200) too
         else:
             log.warning("Polling for updates failed (%s); retrying.", type(error).__name__)
 
