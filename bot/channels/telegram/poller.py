@@ -234,9 +234,7 @@ class Poller:
             if offset is not None:
                 self.ledger.confirmed(offset)
         except TelegramError as exc:
-            log.warning(
-                "Could not confirm the last updates to Telegram (%s); a restart skips them.", type(exc).__name__
-            )
+            log.info("Could not confirm the last updates to Telegram (%s); a restart skips them.", type(exc).__name__)
 
     # ------------------------------------------------------------------ helpers
     def _holding(self) -> bool:

@@ -62,7 +62,9 @@ class PollingRequest(HTTPXRequest):
     means the token was revoked)."""
 
     def __init__(self, on_answer: Callable[[int], None] | None = None, **kwargs: Any) -> None:
-        super().__init__(connection_pool_size=1, **kwargs)
+        # Two connections: the last poll at shutdown, which confirms, never waits for the long poll it
+        # has just cancelled to give its connection back.
+        super().__init__(connection_pool_size=2, **kwargs)
         self.on_answer = on_answer
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
