@@ -7,8 +7,8 @@ multipart with nested values JSON-encoded; JSON bodies are accepted too).
 
 It implements the handful of methods the bot uses with Telegram's validation rules and error texts,
 long polling with offset confirmation, call recording with waiting helpers, update builders and fault
-injection (5xx, 429, 403 for blocked chats, dropped connections, delays).  Only the standard library is
-used.
+injection (5xx, 429, 403 for blocked chats, dropped connections, delays, a proxy's HTML error page,
+calls held until the test lets them go).  Only the standard library is used.
 """
 
 from __future__ import annotations
@@ -241,12 +241,13 @@ def _bad_request(description: str) -> _ApiError:
 
 @dataclass
 class _Fault:
-    kind: Literal["fail", "rate_limit", "drop", "delay"]
+    kind: Literal["fail", "rate_limit", "drop", "delay", "page", "hold"]
     status: int = 500
     description: str = ""
     retry_after: int = 0
     seconds: float = 0.0
     chat_id: int | str | None = None  # only calls for this chat (None: any call)
+    page: str = ""  # "page": the HTML body sent instead of a JSON answer
 
 
 def _auto_entities(text: str) -> list[JSONDict]:
@@ -559,6 +560,9 @@ class BotApiDouble:
 
         self._faults: dict[str, deque[_Fault]] = {}
         self._blocked_chats: set[int | str] = set()
+        self._held = 0  # calls waiting in a "hold" fault
+        self._release: Literal["answer", "drop"] | None = None
+        self._unfiltered_ids: set[int] = set()  # updates delivered whatever allowed_updates says
 
         self._webhook: JSONDict | None = None
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
@@ -773,11 +777,16 @@ class BotApiDouble:
 
     # ---------------------------------------------------------------- updates
 
-    def push_update(self, update: JSONDict) -> int:
-        """Queue an update for getUpdates; assigns ``update_id`` if missing. Returns the update_id."""
+    def push_update(self, update: JSONDict, *, ignore_allowed: bool = False) -> int:
+        """Queue an update for getUpdates; assigns ``update_id`` if missing. Returns the update_id.
+
+        ``ignore_allowed``: deliver it even if its type is not in the client's ``allowed_updates`` (a Bot
+        API server that does not honour the list, or a list another copy of the bot changed)."""
         with self._cond:
             update = dict(update)
             update_id = self._assign_update_id(update)
+            if ignore_allowed:
+                self._unfiltered_ids.add(update_id)
             self._updates.append(update)
             self._updates.sort(key=lambda u: u["update_id"])
             self._cond.notify_all()
@@ -916,6 +925,44 @@ class BotApiDouble:
                 message["caption_entities"] = _auto_entities(caption)
         self._store_message(message)
         return {"message": message}
+
+    def make_poll_message(self, chat_id: int, question: str, *, older_server: bool = True, **fields: Any) -> JSONDict:
+        """A message carrying a poll (someone forwarded one to the bot). ``older_server``: shaped as a Bot
+        API server older than 9.6 sends it, without the fields python-telegram-bot 22.8 requires since
+        (the options' ``persistent_id``, the poll's ``allows_revoting`` and ``members_only``): what a
+        self-hosted server not yet upgraded delivers."""
+        message = self._user_message(chat_id, None, None, "private", "Test", None)
+        message.update(fields)
+        options = [{"text": text, "voter_count": 0} for text in ("Yes", "No")]
+        newer: JSONDict = {} if older_server else {"allows_revoting": False, "members_only": False}
+        if not older_server:
+            options = [{**option, "persistent_id": f"opt{i}"} for i, option in enumerate(options)]
+        message["poll"] = {
+            **newer,
+            "id": f"poll-{chat_id}-{message['message_id']}",
+            "question": question,
+            "options": options,
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": True,
+            "type": "regular",
+            "allows_multiple_answers": False,
+        }
+        self._store_message(message)
+        return {"message": message}
+
+    def make_business_message(
+        self, customer_id: int, text: str, connection_id: str = "biz-1", *, edited: bool = False
+    ) -> JSONDict:
+        """A ``business_message`` (or ``edited_business_message``): a customer wrote ``text`` to a Telegram
+        Business account that connected this bot; the chat is the customer's private chat with that
+        account, not with the bot."""
+        message = self._user_message(customer_id, None, None, "private", "Customer", None)
+        message["text"] = text
+        message["business_connection_id"] = connection_id
+        if edited:
+            message["edit_date"] = int(time.time())
+        return {"edited_business_message" if edited else "business_message": message}
 
     def make_callback(
         self,
@@ -1056,6 +1103,34 @@ class BotApiDouble:
             self._forum_topics.setdefault(chat_id, set()).add(thread_id)
             self._chats[chat_id] = {"id": chat_id, "type": "supergroup", "title": "Test forum", "is_forum": True}
 
+    def error_page_next(self, method: str, status: int = 502, page: str | None = None, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with an HTML error page, not JSON: what a front
+        end (nginx, a load balancer) answers when the Bot API server behind it is down."""
+        title = f"{status} Bad Gateway"
+        body = page or f"<html><head><title>{title}</title></head><body><h1>{title}</h1><hr>nginx</body></html>\r\n"
+        self._add_fault(method, times, _Fault("page", status=status, page=body))
+
+    def hold_next(self, method: str, times: int = 1) -> None:
+        """Keep the next ``times`` calls of ``method`` waiting, unanswered, until :meth:`release_held`
+        (a request on its way, its outcome not yet known). :attr:`held` counts the waiting ones."""
+        with self._lock:
+            self._release = None
+        self._add_fault(method, times, _Fault("hold"))
+
+    def release_held(self, outcome: Literal["answer", "drop"]) -> None:
+        """Let held calls go: ``"answer"`` carries them out and answers them; ``"drop"`` closes their
+        connections, carrying out nothing (the request never reached Telegram). Later held calls go at
+        once the same way."""
+        with self._cond:
+            self._release = outcome
+            self._cond.notify_all()
+
+    @property
+    def held(self) -> int:
+        """How many calls are waiting in a hold (see :meth:`hold_next`)."""
+        with self._lock:
+            return self._held
+
     def drop_next(self, method: str, times: int = 1) -> None:
         """Close the connection without answering the next ``times`` calls of ``method``."""
         self._add_fault(method, times, _Fault("drop"))
@@ -1188,6 +1263,8 @@ class BotApiDouble:
                 self._cond.notify_all()
             if payload is None:
                 handler.close_connection = True  # drop: close without a response
+            elif set(payload) == {"page"}:
+                handler.send_bytes(status, payload["page"].encode("utf-8"), "text/html")
             else:
                 handler.send_json(status, payload)
         finally:
@@ -1198,11 +1275,17 @@ class BotApiDouble:
                     self._cond.notify_all()
 
     def _answer(self, call: Call) -> tuple[int, JSONDict | None]:
-        """Compute the (status, JSON body) answer to ``call``; a None body means "drop the connection"."""
+        """Compute the (status, JSON body) answer to ``call``; a None body means "drop the connection",
+        a body ``{"page": html}`` is sent as that HTML page."""
         fault = self._pop_fault(call.method, call.params)
-        if fault is not None:
+        if fault is not None and fault.kind == "hold":
+            if not self._wait_for_release():
+                return 0, None
+        elif fault is not None:
             if fault.kind == "drop":
                 return 0, None
+            if fault.kind == "page":
+                return fault.status, {"page": fault.page}
             if fault.kind == "delay":
                 self._stopping.wait(fault.seconds)
             elif fault.kind == "rate_limit":
@@ -1219,6 +1302,17 @@ class BotApiDouble:
         except _ApiError as err:
             return err.status, err.payload()
         return HTTPStatus.OK, {"ok": True, "result": result}
+
+    def _wait_for_release(self) -> bool:
+        """Wait in a hold until :meth:`release_held`; True when the call is to be carried out."""
+        with self._cond:
+            self._held += 1
+            self._cond.notify_all()
+            while self._release is None and not self._stopping.is_set():
+                self._cond.wait(0.1)
+            self._held -= 1
+            self._cond.notify_all()
+            return self._release == "answer"
 
     def _serve_file(self, handler: _Handler, token: str, path: str) -> None:
         if token != self._token:
@@ -1430,6 +1524,8 @@ class BotApiDouble:
         allowed = self._allowed_updates
 
         def is_allowed(update: JSONDict) -> bool:
+            if update["update_id"] in self._unfiltered_ids:
+                return True
             kinds = [k for k in update if k != "update_id"]
             kind = kinds[0] if kinds else ""
             if not allowed:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.channels.telegram import ALLOWED_UPDATES, build_application
+from bot.channels.telegram import build_application
 from bot.core.consent import ConsentFlow
 from bot.core.conversation import Conversation
 from bot.core.flood import FloodGuard
@@ -45,7 +45,9 @@ def shared_matcher() -> Matcher:
 
 
 class BotHarness:
-    """``async with BotHarness(double, tmp_path) as bot:`` starts polling; leaving stops it cleanly."""
+    """``async with BotHarness(double, tmp_path) as bot:`` starts the bot's own long polling, as ``kyr-bot
+    run`` does (the state file keeps language choices, picture ids and handled updates' ids); leaving
+    stops it cleanly: what was fetched is answered, then confirmed."""
 
     def __init__(
         self,
@@ -61,7 +63,11 @@ class BotHarness:
         self.double = double
         self.usage = usage  # what the conversation counts (nothing when None)
         self.consent = consent  # sending questions for review (never offered when None)
-        self.settings = Config(token=double.token, api_url=double.base_url, data_dir=data_dir, max_rate=max_rate)
+        # The only copy polling the double: it holds its ground at once (conflict grace 0), without the
+        # second of listening a copy that may have to give way spends first.
+        self.settings = Config(
+            token=double.token, api_url=double.base_url, data_dir=data_dir, max_rate=max_rate, conflict_grace=0
+        )
         self.app_options = app_options
         self.flood = flood or FloodGuard(burst=1000)
         self.poll_timeout = poll_timeout
@@ -73,15 +79,20 @@ class BotHarness:
         conversation = Conversation(
             knowledge(), shared_matcher(), self.store, flood=self.flood, usage=self.usage, consent=self.consent
         )
-        self.telegram = build_application(self.settings, conversation, files=self.store, **self.app_options)
+        self.telegram = build_application(
+            self.settings,
+            conversation,
+            files=self.store,
+            handled=self.store,
+            long_poll_timeout=self.poll_timeout,
+            **self.app_options,
+        )
         self.app = self.telegram.app
         await self.app.initialize()
         if self.app.post_init:
             await self.app.post_init(self.app)
         await self.app.start()
-        await self.app.updater.start_polling(
-            poll_interval=0, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
-        )
+        self.telegram.poller.start()
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -90,10 +101,10 @@ class BotHarness:
     async def stop(self) -> None:
         if self.app is None:
             return
-        if self.app.updater.running:
-            await self.app.updater.stop()
+        await self.telegram.poller.stop()
         if self.app.running:
             await self.app.stop()
+        await self.telegram.poller.confirm()
         await self.app.shutdown()
         if self.store is not None:
             self.store.close()

@@ -36,7 +36,7 @@ class Config:
     locales_dir: Path = field(default_factory=resources.locales_dir)
     log_level: str = "INFO"
     system_language: str | None = None  # from LC_ALL / LC_MESSAGES / LANG, for the console chat
-    conflict_grace: float = 30.0  # seconds a copy polls before it holds its ground against another copy
+    conflict_grace: float = 30.0  # seconds a copy polls before it holds its ground against a copy started later
     model_dir: Path | None = None  # KYR_MODEL_DIR: where to cache the matcher's fitted ranker
 
     @property
@@ -78,7 +78,7 @@ class Config:
             raise ConfigError("KYR_MAX_RATE cannot be negative (0 turns the limiter off)")
         raw_grace = env.get("KYR_CONFLICT_GRACE", "").strip()
         try:
-            conflict_grace = float(raw_grace) if raw_grace else 30.0
+            conflict_grace = float(raw_grace) if raw_grace else Config.conflict_grace
         except ValueError:
             raise ConfigError(f"KYR_CONFLICT_GRACE must be a number of seconds, not {raw_grace!r}") from None
         level = env.get("KYR_LOG_LEVEL", "").strip().upper() or "INFO"

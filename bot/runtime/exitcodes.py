@@ -10,4 +10,4 @@ OK = 0  # stopped normally (SIGTERM, SIGINT)
 FAILED = 1  # an unexpected error (logged without what people wrote), or a failed health check
 BAD_CONFIG = 2  # bad configuration or broken content (knowledge base, translation catalogs)
 TOKEN_REJECTED = 3  # Telegram rejected the bot token (HTTP 401/404)
-ANOTHER_POLLER = 4  # another copy is polling with this token, and this copy gave way (HTTP 409)
+ANOTHER_COPY = 4  # another copy runs on this data folder, or polls this token and this copy gave way (HTTP 409)

@@ -6,6 +6,11 @@ numbers (status codes, counts, durations) but not its other values (texts, URLs,
 traceback keeps its frames and exception types but not the exception messages (they may repeat an
 update, a reply or an API error), and every line written is scrubbed of the token, whatever its level.
 Python warnings and uncaught exceptions (:func:`install_excepthooks`) go through the same handler.
+
+Two library records are dropped whole (:class:`DropLibraryNoise`): python-telegram-bot's "Can not load
+invalid JSON data" (an HTML error page from Telegram's front end, logged at ERROR with the raw page, which
+may quote the request URL and so the token; the bot logs the fault itself as the network fault it is),
+and its "Error while parsing updates" (the raw updates, with what people wrote).
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ _TOKEN_SHAPE = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}\b")
 _BOT_URL = re.compile(r"/bot\d+(?::|%3[Aa])[^/\s]+")
 _SPEC = re.compile(r"%(?:\((?P<key>[^)]*)\))?[#0 +\-]*(?:\d+)?(?:\.\d+)?[hlL]?(?P<conv>[diouxXeEfFgGcrsa%])")
 WITHHELD = "…"
+# Templates of library records the bot never writes: each stands for a fault the bot logs its own way.
+DROPPED_TEMPLATES = ("Can not load invalid JSON data", "Error while parsing updates")
 
 
 def keep_numbers(template: str, args: Any) -> str:
@@ -93,6 +100,14 @@ class SafeFormatter(logging.Formatter):
         return "\n\nThe above led to:\n\n".join(blocks)
 
 
+class DropLibraryNoise(logging.Filter):
+    """Drops python-telegram-bot's records listed in :data:`DROPPED_TEMPLATES` (see the module)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a record to drop."""
+        return not (record.name.startswith("telegram") and str(record.msg).startswith(DROPPED_TEMPLATES))
+
+
 def configure_logging(
     level: int = logging.INFO, secrets: list[str] | None = None, stream: TextIO | None = None
 ) -> logging.Handler:
@@ -101,6 +116,7 @@ def configure_logging(
     its stream)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(SafeFormatter(secrets))
+    handler.addFilter(DropLibraryNoise())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -1,6 +1,8 @@
 """What the bot keeps on disk, in one SQLite file: each user's chosen language (keyed by their numeric
-id; :class:`bot.core.preferences.PreferenceStore`), and the ids Telegram gave the pictures it uploaded (by
-content hash: no user data; :class:`bot.channels.telegram.photos.FileIds`).
+id; :class:`bot.core.preferences.PreferenceStore`), the ids Telegram gave the pictures it uploaded (by
+content hash: no user data; :class:`bot.channels.telegram.photos.FileIds`), and the ids of the updates the
+bot has handled, with the time, never their content (:class:`bot.channels.telegram.ledger.HandledUpdates`),
+so an update Telegram delivers again after a crash is not answered twice.
 
 SQLite gives atomic writes, so one bad write never loses the other users' choices. A missing data
 directory is created; an unreadable, read-only or corrupt one never stops the bot: it warns, keeps a
@@ -13,6 +15,7 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 from bot.core.preferences import MemoryStore
@@ -20,6 +23,8 @@ from bot.core.preferences import MemoryStore
 log = logging.getLogger(__name__)
 
 DB_NAME = "kyr-bot.sqlite3"
+# Telegram keeps an update for 24 hours at most (Bot API, getUpdates): after that it never comes again.
+HANDLED_KEEP_SECONDS = 24 * 3600.0
 
 
 class _MemoryFiles:
@@ -95,9 +100,17 @@ class SqliteStore:
             # A deleted row is overwritten with zeros, not left in the file's free space (/delete).
             db.execute("PRAGMA secure_delete=ON")
             db.execute("PRAGMA journal_mode=WAL")
+            # Each write reaches the operating system at once, so a crash or a kill of the process loses
+            # nothing; only a power cut may undo the last seconds of writes (a /delete is checkpointed to
+            # disk at once, see _forget_old_pages). FULL would wait ~3 ms for the disk on every update.
+            db.execute("PRAGMA synchronous=NORMAL")
             db.execute("CREATE TABLE IF NOT EXISTS language (user_id INTEGER PRIMARY KEY, lang TEXT NOT NULL)")
             # Telegram's ids of pictures the bot uploaded (the rights card), by content hash: no user data.
             db.execute("CREATE TABLE IF NOT EXISTS file (key TEXT PRIMARY KEY, file_id TEXT NOT NULL)")
+            # Updates already handled: Telegram's update id and when (Unix seconds); no content.
+            db.execute("CREATE TABLE IF NOT EXISTS handled_update (update_id INTEGER PRIMARY KEY, at REAL NOT NULL)")
+            # After a long stop: Telegram no longer has these (and numbers updates afresh after a week idle).
+            db.execute("DELETE FROM handled_update WHERE at < ?", (time.time() - HANDLED_KEEP_SECONDS,))
             db.execute("SELECT COUNT(*) FROM language").fetchone()
         except sqlite3.DatabaseError:
             db.close()
@@ -164,6 +177,39 @@ class SqliteStore:
         self._memory_files.set_file_id(key, file_id)
         sql = "INSERT INTO file (key, file_id) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET file_id = excluded.file_id"
         self._store(sql, (key, file_id), "a picture id")
+
+    def handled_among(self, update_ids: Collection[int]) -> set[int]:
+        """Which of ``update_ids`` were handled before (by this process or an earlier one). Empty when the
+        file cannot be read: the caller keeps recent ids in memory as well."""
+        if self._db is None or not update_ids:
+            return set()
+        ids = list(update_ids)
+        marks = ",".join("?" * len(ids))
+        try:
+            with self._lock:
+                rows = self._db.execute(f"SELECT update_id FROM handled_update WHERE update_id IN ({marks})", ids)
+                return {int(row[0]) for row in rows}
+        except sqlite3.Error as exc:
+            log.warning("Reading handled updates failed (%s).", type(exc).__name__)
+            return set()
+
+    def mark_handled(self, update_id: int) -> None:
+        """Record that update ``update_id`` was handled (its id and the time, nothing else)."""
+        sql = "INSERT OR REPLACE INTO handled_update (update_id, at) VALUES (?, ?)"
+        self._store(sql, (update_id, time.time()), "a handled update's id")
+
+    def forget_handled(self, below: int | None = None, older_than: float = HANDLED_KEEP_SECONDS) -> None:
+        """Forget handled update ids Telegram will never deliver again: those under ``below`` (the offset
+        Telegram has confirmed, in long polling) and those recorded more than ``older_than`` seconds ago."""
+        if self._db is None:
+            return
+        try:
+            with self._lock:
+                if below is not None:
+                    self._db.execute("DELETE FROM handled_update WHERE update_id < ?", (below,))
+                self._db.execute("DELETE FROM handled_update WHERE at < ?", (time.time() - older_than,))
+        except sqlite3.Error as exc:
+            log.info("Forgetting old handled updates postponed (%s).", type(exc).__name__)
 
     def close(self) -> None:
         """Close the SQLite file."""

@@ -15,7 +15,7 @@ import pytest
 
 from testkit.botapi_double import BOT_USERNAME, BotApiDouble, Call
 from testkit.harness import buttons_of, knowledge, text_of
-from tests.e2e.test_operations import running_bot
+from testkit.process import running_bot
 
 DENVER = ZoneInfo("America/Denver")  # knowledge/settings.yaml time_zone: the users' dates
 HOUR, DAY = 3600, 86400

@@ -18,7 +18,8 @@ from bot.runtime.health import PID_NAME
 from bot.runtime.storage import DB_NAME
 from testkit.harness import button, knowledge, text_of
 from testkit.paths import ROOT
-from tests.e2e.test_operations import ask, bot_env, running_bot
+from testkit.process import bot_env, running_bot
+from tests.e2e.test_operations import ask
 from tests.e2e.test_usage_and_review import exchange
 
 

@@ -4,7 +4,6 @@ heartbeat and ``kyr-bot health``, ``kyr-bot reload``, ``/healthz`` in webhook mo
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
@@ -16,9 +15,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -29,64 +25,11 @@ from bot.runtime.health import HEARTBEAT_NAME, PID_NAME
 from testkit.botapi_double import BotApiDouble
 from testkit.harness import knowledge, text_of
 from testkit.paths import ROOT
+from testkit.process import bot_env, running_bot
 from tests.e2e.test_webhook import webhook_bot
 
 QUESTION = "what is an ice detainer"
 UNREACHABLE = "Telegram unreachable, retrying"
-
-
-def bot_env(double: BotApiDouble, data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KYR_"))}
-    if "KYR_MODEL_DIR" in os.environ:  # the session's fitted ranker (conftest.py): no start fits it again
-        env["KYR_MODEL_DIR"] = os.environ["KYR_MODEL_DIR"]
-    env.update(
-        TELEGRAM_BOT_TOKEN=double.token,
-        TELEGRAM_API_URL=double.base_url,
-        KYR_DATA_DIR=str(data_dir),
-        KYR_MAX_RATE="0",
-    )
-    env.update(extra)
-    return env
-
-
-@dataclass
-class BotProcess:
-    proc: subprocess.Popen
-    log: Path
-
-    def text(self) -> str:
-        return self.log.read_text()
-
-    def wait_log(self, needle: str, count: int = 1, timeout: float = 10) -> str:
-        deadline = time.monotonic() + timeout
-        while self.text().count(needle) < count:
-            assert self.proc.poll() is None, f"the bot exited ({self.proc.returncode}):\n{self.text()}"
-            assert time.monotonic() < deadline, f"{needle!r} not logged {count}x:\n{self.text()}"
-            time.sleep(0.05)
-        return self.text()
-
-    def stop(self, sig: int = signal.SIGTERM, within: float = 10) -> int:
-        self.proc.send_signal(sig)
-        return self.proc.wait(within)
-
-
-@contextlib.contextmanager
-def running_bot(double: BotApiDouble, data_dir: Path, **extra: str) -> Iterator[BotProcess]:
-    log = data_dir.parent / f"{data_dir.name}-stderr.txt"
-    with log.open("w") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=ROOT,
-            env=bot_env(double, data_dir, **extra),
-            stdout=err,
-            stderr=err,
-        )
-    try:
-        yield BotProcess(proc, log)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def ask(double: BotApiDouble, chat: int, text: str = QUESTION, timeout: float = 15) -> str:

@@ -27,8 +27,8 @@ from bot.runtime.storage import DB_NAME
 from testkit.botapi_double import BotApiDouble, Call
 from testkit.harness import button, buttons_of, knowledge, shared_matcher, text_of
 from testkit.paths import ROOT
+from testkit.process import bot_env, running_bot
 from tests.core.test_consent import SEND_LABEL, asked
-from tests.e2e.test_operations import bot_env, running_bot
 
 # Who takes part: private chats, so each chat id is its person's id. Names and usernames are distinctive,
 # so finding them anywhere in the data folder would be a leak.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import threading
@@ -105,6 +106,41 @@ async def test_faults(double: BotApiDouble, app: Application) -> None:  # type: 
         await app.bot.send_message(chat_id=6, text="hi")
     message = await app.bot.send_message(chat_id=6, text="hi")
     assert message.message_id == 1
+
+
+async def test_an_error_page_and_calls_held_until_released(double: BotApiDouble, app: Application) -> None:  # type: ignore[type-arg]
+    double.error_page_next("sendMessage")
+    with pytest.raises(NetworkError, match="Bad Gateway"):
+        await app.bot.send_message(chat_id=6, text="hi")
+    assert double.calls_of("sendMessage")[-1].status == 502
+    double.hold_next("sendMessage", times=2)
+    held = [asyncio.ensure_future(app.bot.send_message(chat_id=8, text=str(i))) for i in range(2)]
+    while double.held < 2:
+        await asyncio.sleep(0.01)
+    assert not any(task.done() for task in held)
+    double.release_held("drop")  # never carried out: the connections close without an answer
+    for task in held:
+        with pytest.raises(NetworkError):
+            await task
+    assert sorted(m["text"] for m in double.sent_messages()[-2:]) == ["0", "1"]
+    assert not [c for c in double.calls_of("sendMessage") if c.ok]
+
+
+async def test_updates_the_client_did_not_ask_for_and_an_older_servers_poll(
+    double: BotApiDouble,
+    app: Application,  # type: ignore[type-arg]
+) -> None:
+    await app.bot.get_updates(timeout=0, allowed_updates=["message"])
+    double.push_update(double.make_business_message(31, "hello"))  # not asked for: never delivered
+    forced = double.push_update(double.make_business_message(31, "hello"), ignore_allowed=True)
+    assert [u.update_id for u in await app.bot.get_updates(timeout=0)] == [forced]
+    poll = double.push_update(double.make_poll_message(32, "Which?"))
+    with pytest.raises(TypeError, match="required argument"):
+        await app.bot.get_updates(offset=poll, timeout=0)  # the library cannot read an older server's poll
+    newer = double.push_update(double.make_poll_message(32, "Which?", older_server=False))
+    updates = await app.bot.get_updates(offset=newer, timeout=0)
+    assert [u.update_id for u in updates] == [newer]
+    assert updates[0].message is not None and updates[0].message.poll is not None
 
 
 async def test_callback_edit_and_redelivery(double: BotApiDouble, app: Application) -> None:  # type: ignore[type-arg]

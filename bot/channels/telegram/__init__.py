@@ -2,11 +2,13 @@
 folder that imports ``telegram``.
 
 :mod:`.app` builds the Application, :mod:`.runner` runs it (:mod:`.startup` reaches Telegram,
-:mod:`.webhook` serves a webhook), :mod:`.handlers` turns updates into conversation calls,
-:mod:`.markup` turns replies into keyboards and inline results, :mod:`.delivery` sends with retries,
-:mod:`.filters` picks group messages meant for the bot, :mod:`.updates` orders and de-duplicates updates,
-:mod:`.incoming` reads who asked and where, :mod:`.outgoing` answers there, :mod:`.throttle` keeps to
-Telegram's sending limits per chat, :mod:`.polling` settles two copies polling one token.
+:mod:`.poller` polls and confirms only what was handled, :mod:`.webhook` serves a webhook),
+:mod:`.intake` reads each update on its own and claims it once in the :mod:`.ledger` of handled updates,
+:mod:`.handlers` turns updates into conversation calls, :mod:`.markup` turns replies into keyboards and
+inline results, :mod:`.delivery` sends with the one retry policy, :mod:`.filters` picks group messages
+meant for the bot, :mod:`.updates` keeps each chat's updates in order, :mod:`.incoming` reads who asked
+and where, :mod:`.outgoing` answers there, :mod:`.throttle` keeps to Telegram's sending limits per chat,
+:mod:`.polling` settles two copies polling one token.
 """
 
 from bot.channels.telegram.app import ALLOWED_UPDATES, TelegramBot, build_application

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from telegram import LinkPreviewOptions, MessageEntity, Update
+from telegram import LinkPreviewOptions, MessageEntity
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -17,17 +17,20 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
 from bot.channels.telegram.delivery import DEFAULT_POLICY, DeliveryPolicy
 from bot.channels.telegram.filters import AddressedToBot, ViaThisBot
 from bot.channels.telegram.handlers import TelegramFrontEnd
+from bot.channels.telegram.intake import Intake
+from bot.channels.telegram.ledger import HandledUpdates, UpdateLedger
 from bot.channels.telegram.photos import FileIds
+from bot.channels.telegram.poller import Poller
 from bot.channels.telegram.polling import ConflictGuard, PollingRequest
+from bot.channels.telegram.startup import Reachability, polling_error_callback
 from bot.channels.telegram.throttle import PerChatRateLimiter
-from bot.channels.telegram.updates import DuplicateGuard, PerChatUpdateProcessor
+from bot.channels.telegram.updates import PerChatUpdateProcessor
 from bot.core.conversation import Conversation
 from bot.runtime.config import Config
 
@@ -36,6 +39,9 @@ log = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 4  # chats handled at the same time (each chat stays in order): enough to keep
 # Telegram's 30 messages a second busy over a real round trip, few enough to stay cheap
 GET_UPDATES_READ_TIMEOUT = 40.0  # seconds
+# Seconds to wait for Telegram's answer to a send (python-telegram-bot's default is 5): Telegram can take
+# longer and still send the message, and a send whose answer did not come is never sent again (delivery.py).
+SEND_READ_TIMEOUT = 30.0
 LONG_POLL_TIMEOUT = 10  # seconds Telegram holds a getUpdates open when there is nothing new
 SPARE_CONNECTIONS = 4  # beyond one per slot: button answers, held-back answers, menus
 # The update types the bot handles, asked of Telegram in both polling and webhook mode. Telegram sends
@@ -53,11 +59,14 @@ ALLOWED_UPDATES = (
 @dataclass(frozen=True)
 class TelegramBot:
     """What :func:`build_application` builds: the Application, the front end that answers through the
-    conversation, the getUpdates connection and the guard against a second copy polling the token."""
+    conversation, the ledger of updates handled, the intake that reads and queues updates (polling and
+    webhook alike), the poller (long polling) and the guard against a second copy polling the token."""
 
     app: Application
     front: TelegramFrontEnd
-    polling: PollingRequest
+    ledger: UpdateLedger
+    intake: Intake
+    poller: Poller
     conflicts: ConflictGuard
 
 
@@ -66,17 +75,24 @@ def build_application(
     conversation: Conversation,
     *,
     files: FileIds | None = None,
+    handled: HandledUpdates | None = None,
     policy: DeliveryPolicy = DEFAULT_POLICY,
     read_timeout: float | None = None,
     on_poll_answer: Callable[[int], None] | None = None,
+    reachability: Reachability | None = None,
+    long_poll_timeout: int = LONG_POLL_TIMEOUT,
 ) -> TelegramBot:
-    """The Application for ``config`` (token, API URL, send rate) answering through ``conversation``.
+    """The Application for ``config`` (token, API URL, send rate, conflict grace) answering through
+    ``conversation``.
 
-    ``files`` keeps Telegram's ids of uploaded pictures (memory only when not given); ``read_timeout``
-    (seconds) overrides the HTTP read timeouts (tests use short ones); ``policy`` says how hard to retry
-    a reply; ``on_poll_answer`` is told the HTTP status of every answered ``getUpdates`` (the heartbeat).
+    ``files`` keeps Telegram's ids of uploaded pictures and ``handled`` the ids of handled updates across
+    restarts (memory only when not given); ``read_timeout`` (seconds) overrides the HTTP read timeouts
+    (tests use short ones); ``policy`` says how hard to retry a reply; ``on_poll_answer`` is told the HTTP
+    status of every answered ``getUpdates`` (the heartbeat); ``reachability`` logs polling outages;
+    ``long_poll_timeout`` is how long (seconds) Telegram holds a poll open when there is nothing new.
     """
-    front = TelegramFrontEnd(conversation, policy, files)
+    ledger = UpdateLedger(handled)
+    front = TelegramFrontEnd(conversation, policy, files, ledger)
     polling = PollingRequest(on_answer=on_poll_answer, read_timeout=read_timeout or GET_UPDATES_READ_TIMEOUT)
     defaults = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
     builder = (
@@ -87,11 +103,10 @@ def build_application(
         .defaults(defaults)
         .post_init(front.post_init)
         .get_updates_request(polling)
-        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES, ledger))
         .connection_pool_size(CONCURRENT_UPDATES + SPARE_CONNECTIONS)
+        .read_timeout(read_timeout or SEND_READ_TIMEOUT)
     )
-    if read_timeout is not None:
-        builder = builder.read_timeout(read_timeout)
     if config.max_rate > 0:
         # Spread the allowance over tenths of a second, so a burst does not send a whole second's worth
         # at once (Telegram counts roughly per second, and would answer "429 Too Many Requests").
@@ -99,24 +114,32 @@ def build_application(
         limiter = PerChatRateLimiter(config.max_rate * period, period)
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB types it for no retry data
     app = builder.build()
-    conflicts = ConflictGuard(polling, config.conflict_grace)
-    conflicts.app = app
+    conflicts = ConflictGuard(config.conflict_grace)
+    intake = Intake(app, ledger, ALLOWED_UPDATES)
+    poller = Poller(
+        app,
+        polling,
+        intake,
+        conflicts,
+        timeout=long_poll_timeout,
+        allowed=ALLOWED_UPDATES,
+        on_error=polling_error_callback(reachability or Reachability(), conflicts),
+    )
     add_handlers(app, front)
-    app.add_error_handler(conflicts.on_error)
     app.add_error_handler(front.on_error)
-    return TelegramBot(app, front, polling, conflicts)
+    return TelegramBot(app, front, ledger, intake, poller, conflicts)
 
 
 def add_handlers(app: Application, front: TelegramFrontEnd) -> None:
-    """Route every update type in ALLOWED_UPDATES to the front end. Order matters: group -2 drops the
-    bot's own inline results sent back into a chat, group -1 drops updates already answered, then the
-    first matching handler of group 0 answers (commands before text, private before group)."""
+    """Route every update type in ALLOWED_UPDATES to the front end (the intake ignores any other type, and
+    updates already answered). Order matters: group -2 drops the bot's own inline results sent back into
+    a chat, then the first matching handler of group 0 answers (commands before text, private before
+    group)."""
     private = filters.ChatType.PRIVATE
     in_group = filters.ChatType.GROUPS
     to_bot = filters.Entity(MessageEntity.MENTION) | filters.REPLY
     caption_to_bot = filters.CaptionEntity(MessageEntity.MENTION) | filters.REPLY | filters.CaptionEntity("bot_command")
     app.add_handler(MessageHandler(ViaThisBot(), front.ignore), group=-2)
-    app.add_handler(TypeHandler(Update, DuplicateGuard()), group=-1)
     app.add_handler(MessageHandler(filters.COMMAND, front.on_command))
     app.add_handler(MessageHandler(filters.TEXT & private, front.on_text))
     app.add_handler(MessageHandler(filters.TEXT & in_group & to_bot & AddressedToBot(), front.on_text))

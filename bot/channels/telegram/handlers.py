@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import replace
 
 from telegram import BotCommand, BotCommandScopeChat, ChatMember, InlineQueryResult, Update
@@ -25,6 +27,7 @@ from bot.channels.telegram.incoming import (
     thread_of,
     user_of,
 )
+from bot.channels.telegram.ledger import UpdateLedger
 from bot.channels.telegram.markup import inline_article, keyboard
 from bot.channels.telegram.outgoing import send_reply
 from bot.channels.telegram.photos import FileIds, MemoryFileIds, inline_photo, send_photo_reply
@@ -35,6 +38,8 @@ from bot.core.replies import Message, Reply, User
 log = logging.getLogger(__name__)
 
 INLINE_CACHE_SECONDS = 30
+GROUP_INTRO_EVERY = 3600.0  # seconds: a group gets the bot's how-to at most once an hour
+GROUP_INTROS_KEPT = 10_000  # groups remembered (in memory only) for that
 PRIVACY_MODE_WARNING = (
     "Group privacy mode is on: in groups Telegram delivers only commands and replies to the bot's "
     "messages, never a plain '@bot question'. To answer mentions, send /setprivacy to @BotFather and "
@@ -42,15 +47,43 @@ PRIVACY_MODE_WARNING = (
 )
 
 
+class GroupIntros:
+    """When each group last got the how-to (``clock`` seconds, in memory only), so that adding and
+    removing the bot again and again does not make it post the how-to again and again."""
+
+    def __init__(self, every: float = GROUP_INTRO_EVERY, clock: Callable[[], float] = time.monotonic) -> None:
+        self.every = every
+        self.clock = clock
+        self._last: dict[int, float] = {}
+
+    def due(self, chat_id: int) -> bool:
+        """True (and noted) when ``chat_id`` has not had the how-to in the last ``every`` seconds."""
+        now = self.clock()
+        last = self._last.get(chat_id)
+        if last is not None and now - last < self.every:
+            return False
+        if len(self._last) >= GROUP_INTROS_KEPT:
+            self._last = {chat: t for chat, t in self._last.items() if now - t < self.every}
+        self._last[chat_id] = now
+        return True
+
+
 class TelegramFrontEnd:
-    """Holds the conversation and the handlers; one per Application."""
+    """Holds the conversation and the handlers; one per Application. ``ledger`` is told when an update
+    goes on being handled after its handler returns (an answer held back)."""
 
     def __init__(
-        self, conversation: Conversation, policy: DeliveryPolicy = DEFAULT_POLICY, files: FileIds | None = None
+        self,
+        conversation: Conversation,
+        policy: DeliveryPolicy = DEFAULT_POLICY,
+        files: FileIds | None = None,
+        ledger: UpdateLedger | None = None,
     ) -> None:
         self.conversation = conversation
         self.policy = policy
         self.files: FileIds = files or MemoryFileIds()  # Telegram's ids of pictures already uploaded
+        self.ledger = ledger
+        self.group_intros = GroupIntros()
 
     # -------------------------------------------------------------- sending
     async def send(self, update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply | None) -> None:
@@ -92,6 +125,8 @@ class TelegramFrontEnd:
         user = replace(user_of(update), chat_id=chat.id if chat else None)
         reply = self.conversation.handle(user, message)
         if reply.hold is not None:
+            if self.ledger is not None:
+                self.ledger.keep(update.update_id)  # not handled (nor confirmed) until the hold is released
             context.application.create_task(self._release(update, context, reply), update=update)
             return
         await self.send(update, context, reply)
@@ -99,7 +134,11 @@ class TelegramFrontEnd:
     async def _release(self, update: Update, context: ContextTypes.DEFAULT_TYPE, held: Reply) -> None:
         assert held.hold is not None
         await asyncio.sleep(held.hold.seconds)
-        await self.send(update, context, self.conversation.release(held.hold))
+        try:
+            await self.send(update, context, self.conversation.release(held.hold))
+        finally:
+            if self.ledger is not None:
+                self.ledger.done(update.update_id)
 
     # -------------------------------------------------------------- handlers
     async def ignore(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -174,13 +213,15 @@ class TelegramFrontEnd:
         await self.answer(update, context, Message(media_only=True, forwarded=origin))
 
     async def on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """The bot was added to a group: say how to ask it there."""
+        """The bot was added to a group: say how to ask it there (at most once an hour per group)."""
         change = update.my_chat_member
         if change is None or change.chat.type not in GROUP_TYPES:
             return
         joined = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER)
         if change.old_chat_member.status in joined or change.new_chat_member.status not in joined:
             return  # not an arrival (a promotion, a removal…)
+        if not self.group_intros.due(change.chat.id):
+            return  # added again within the hour: the how-to is still there
         user = User(change.from_user.id, change.from_user.language_code)
         admin = change.new_chat_member.status == ChatMember.ADMINISTRATOR
         await self.send(update, context, self.conversation.group_intro(user, admin=admin))

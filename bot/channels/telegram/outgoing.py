@@ -10,7 +10,7 @@ from functools import partial
 from telegram import Bot, ForceReply, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import ChatMigrated
 
-from bot.channels.telegram.delivery import DeliveryPolicy, deliver, split_text
+from bot.channels.telegram.delivery import DeliveryPolicy, Outcome, deliver, split_text
 from bot.channels.telegram.markup import keyboard
 from bot.core.limits import INPUT_PLACEHOLDER_CHARS
 from bot.core.replies import Reply
@@ -37,7 +37,8 @@ async def send_reply(
 ) -> int | None:
     """Send ``reply`` (split when over Telegram's limit; buttons on the last part) to ``chat_id``, in
     forum topic ``thread``; in reply to ``asker``'s message when given (groups). Returns the chat id the
-    reply went to (a migrated group's new id) or None when it could not be delivered."""
+    reply went to (a migrated group's new id) or None when it was not delivered, or may not have been
+    (then the parts after it are not sent either)."""
     parts = split_text(reply.text)
     buttons = keyboard(reply.buttons)
     markup: InlineKeyboardMarkup | ForceReply | None = buttons
@@ -57,7 +58,7 @@ async def send_reply(
             try:
                 ok = await deliver(partial(options, chat_id, part), policy)
             except ChatMigrated:
-                ok = False
+                ok = Outcome.NOT_SENT
         if not ok:
             return None
     return chat_id

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from telegram import Bot, InlineQueryResultCachedPhoto, InputFile, Message
 
-from bot.channels.telegram.delivery import DeliveryPolicy, deliver
+from bot.channels.telegram.delivery import DeliveryPolicy, Outcome, deliver
 from bot.channels.telegram.markup import keyboard
 from bot.core.limits import CAPTION_CHARS, INLINE_RESULT_ID_BYTES
 from bot.core.replies import InlineAnswer, Reply
@@ -58,8 +58,9 @@ async def send_photo_reply(
         async def resend() -> None:
             await bot.send_photo(chat_id, known, caption=caption, reply_markup=markup, **extra)
 
-        if await deliver(resend, policy):
-            return True
+        outcome = await deliver(resend, policy)
+        if outcome is not Outcome.NOT_SENT:
+            return bool(outcome)  # sent, or perhaps sent: never sent twice
         log.info("A stored picture id was refused; uploading the picture again.")
     sent: list[Message] = []
 

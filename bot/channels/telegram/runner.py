@@ -1,9 +1,10 @@
 """``kyr-bot run``: check the content, reach Telegram, then poll or serve the webhook until stopped.
 
 One asyncio loop does it all: SIGTERM and SIGINT stop the bot cleanly (what was fetched is answered and
-confirmed first), SIGHUP reloads the content (:mod:`bot.runtime.reload`). Exit statuses:
-:mod:`bot.runtime.exitcodes`. The content and the conversation come from the composition root
-(:mod:`bot.app`).
+confirmed first), SIGHUP reloads the content (:mod:`bot.runtime.reload`). Before anything else the bot
+takes the lock on its data folder (:mod:`bot.runtime.lock`): a second copy there exits at once with
+status 4. Exit statuses: :mod:`bot.runtime.exitcodes`. The content and the conversation come from the
+composition root (:mod:`bot.app`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from telegram.ext import Application
 
 from bot import app as composition
 from bot import version
-from bot.channels.telegram.app import ALLOWED_UPDATES, LONG_POLL_TIMEOUT, build_application
-from bot.channels.telegram.startup import Reachability, polling_error_callback, until_reachable
+from bot.channels.telegram.app import ALLOWED_UPDATES, build_application
+from bot.channels.telegram.poller import Poller
+from bot.channels.telegram.startup import Reachability, until_reachable
 from bot.channels.telegram.token_check import confirm_token
 from bot.channels.telegram.webhook import WebhookPlan, WebhookServer
 from bot.core.conversation import Conversation
@@ -32,6 +34,7 @@ from bot.knowledge.checks import ContentError
 from bot.runtime import exitcodes
 from bot.runtime.config import Config
 from bot.runtime.health import HEARTBEAT_NAME, PID_NAME, Heartbeat, PidFile
+from bot.runtime.lock import DataFolderBusy, DataFolderLock
 from bot.runtime.logsafe import configure_logging, install_excepthooks, scrub
 from bot.runtime.records import Records
 from bot.runtime.reload import RELOAD_STATUS_NAME, Reloader
@@ -69,6 +72,19 @@ def run_bot(config: Config, options: RunOptions = RunOptions()) -> int:
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until the loop handles it: a reload, never a kill
     configure_logging(config.log_level_number, secrets=[config.token])
     install_excepthooks()
+    lock = DataFolderLock(config.data_dir, shared=bool(options.webhook_url))
+    try:
+        lock.acquire()
+    except DataFolderBusy as exc:
+        print(f"kyr-bot: {exc}; this copy exits (status {exitcodes.ANOTHER_COPY}).", file=sys.stderr)
+        return exitcodes.ANOTHER_COPY
+    try:
+        return _run(config, options)
+    finally:
+        lock.release()
+
+
+def _run(config: Config, options: RunOptions) -> int:
     try:
         kb = composition.load_content(config, card=True)
     except ContentError as exc:
@@ -130,7 +146,8 @@ def summary(
 
 async def serve(config: Config, conversation: Conversation, plan: WebhookPlan | None, store: SqliteStore) -> int:
     """Run until SIGTERM/SIGINT (or a rejected token, raised as InvalidToken). Returns the exit status.
-    ``store`` keeps language choices (the conversation's) and uploaded pictures' ids (the channel's)."""
+    ``store`` keeps language choices (the conversation's), uploaded pictures' ids and handled updates' ids
+    (the channel's)."""
     outcome = Outcome()
     reachability = Reachability()
     heartbeat = Heartbeat(config.data_dir / HEARTBEAT_NAME)
@@ -142,9 +159,16 @@ async def serve(config: Config, conversation: Conversation, plan: WebhookPlan | 
         elif status in (401, 404):
             outcome.end(exitcodes.TOKEN_REJECTED)
 
-    telegram = build_application(config, conversation, files=store, on_poll_answer=None if plan else on_poll_answer)
-    app, front, conflicts = telegram.app, telegram.front, telegram.conflicts
-    conflicts.on_give_way = lambda: outcome.end(exitcodes.ANOTHER_POLLER)
+    telegram = build_application(
+        config,
+        conversation,
+        files=store,
+        handled=store,
+        on_poll_answer=None if plan else on_poll_answer,
+        reachability=reachability,
+    )
+    app, front, conflicts, poller = telegram.app, telegram.front, telegram.conflicts, telegram.poller
+    conflicts.on_give_way = lambda: outcome.end(exitcodes.ANOTHER_COPY)
 
     async def refresh_menus() -> None:
         if app.running:
@@ -165,7 +189,7 @@ async def serve(config: Config, conversation: Conversation, plan: WebhookPlan | 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, outcome.end, exitcodes.OK)
     loop.add_signal_handler(signal.SIGHUP, on_hangup)
-    server = WebhookServer(app, plan) if plan else None
+    server = WebhookServer(app, plan, telegram.intake) if plan else None
     try:
         if not await until_reachable(app.initialize, outcome.stop, reachability):
             return outcome.status
@@ -182,24 +206,20 @@ async def serve(config: Config, conversation: Conversation, plan: WebhookPlan | 
                 return outcome.status
         else:
             log.info("Starting long polling.")
-            # python-telegram-bot deletes any webhook first, retrying on its own and deaf to SIGTERM
-            # meanwhile: make sure Telegram answers, the stoppable way, before handing over.
+            # A webhook left registered would make every poll fail (409): delete it first, the stoppable
+            # way, retrying while Telegram is unreachable.
             if not await until_reachable(app.bot.delete_webhook, outcome.stop, reachability):
                 return outcome.status
-            assert app.updater is not None  # built with the default updater
-            await app.updater.start_polling(
-                poll_interval=0,
-                timeout=LONG_POLL_TIMEOUT,
-                bootstrap_retries=-1,
-                allowed_updates=list(ALLOWED_UPDATES),
-                error_callback=polling_error_callback(reachability, conflicts),
-            )
         await app.start()
+        if server is None:
+            poller.start()
         log.info("Started: answering updates.")
         await outcome.stop.wait()
         log.info("Stopping.")
     finally:
-        await _stop(app, server)  # a second SIGTERM meanwhile changes nothing
+        # A second SIGTERM meanwhile changes nothing. A copy that gave way to another polls no more (its
+        # last poll would cut the other one off); what it fetched was confirmed as it came.
+        await _stop(app, server, None if plan else poller, confirm=not conflicts.gave_way)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
         signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a late reload request must not kill the process
@@ -215,13 +235,14 @@ def _set_webhook(app: Application, plan: WebhookPlan) -> Callable[[], Awaitable[
     return call
 
 
-async def _stop(app: Application, server: WebhookServer | None) -> None:
-    """Stop fetching, answer what was fetched, confirm it to Telegram, close connections. Each step runs
-    even if an earlier one fails (a failure is logged by type)."""
+async def _stop(app: Application, server: WebhookServer | None, poller: Poller | None, confirm: bool = True) -> None:
+    """Stop fetching, answer what was fetched, confirm it to Telegram (``poller``, in long polling, when
+    ``confirm``), close connections. Each step runs even if an earlier one fails (logged by type)."""
     steps: list[tuple[str, Callable[[], Awaitable[object]] | None]] = [
-        ("updater", app.updater.stop if app.updater and app.updater.running else None),
+        ("polling", poller.stop if poller else None),
         ("webhook server", server.stop if server else None),
         ("application", app.stop if app.running else None),
+        ("last confirmation", poller.confirm if poller and confirm else None),
         ("application", app.shutdown),
         ("HTTP clients", app.bot.shutdown),  # still open when getMe failed
     ]

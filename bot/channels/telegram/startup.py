@@ -127,15 +127,15 @@ async def _unless_stopped(call: Awaitable[object], stop: asyncio.Event) -> bool:
 def polling_error_callback(
     reachability: Reachability, conflicts: ConflictGuard | None = None
 ) -> Callable[[TelegramError], None]:
-    """The ``error_callback`` for ``Updater.start_polling``: a network fault while polling is an
+    """What the poller (:mod:`.poller`) is told of a failed poll: a network fault while polling is an
     outage ("Telegram unreachable, retrying"), logged by type, never with a traceback or the update; a
     Conflict (another copy polling with the token) goes to ``conflicts``, which decides who gives way."""
 
     def on_error(error: TelegramError) -> None:
         if isinstance(error, Conflict) and conflicts is not None:
             conflicts.saw_conflict()
-        elif isinstance(error, NetworkError):
-            reachability.failed(error)
+        elif isinstance(error, NetworkError) or isinstance(error.__cause__, ValueError):
+            reachability.failed(error)  # a page that is not JSON (a proxy's, answered 200) too
         else:
             log.warning("Polling for updates failed (%s); retrying.", type(error).__name__)
 

@@ -1,19 +1,20 @@
-"""Update plumbing: each chat's updates in order while different chats run at once, and updates
-Telegram delivers twice answered once."""
+"""Update plumbing: each chat's updates in order while different chats run at once, each update marked
+handled in the :class:`~.ledger.UpdateLedger` when its handler is done (updates Telegram delivers twice are
+claimed once at intake, :mod:`.intake`)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable
 from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, BaseUpdateProcessor, ContextTypes
+from telegram.ext import BaseUpdateProcessor
 
-SEEN_UPDATES = 2048  # how many recent update ids to remember, so a redelivered update is answered once
+from bot.channels.telegram.ledger import UpdateLedger
+
 MAX_PENDING_UPDATES = 100_000  # updates waiting for their chat's turn or a slot (memory bound only)
 
 
@@ -63,11 +64,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     An update first waits for its chat's turn, and only then for one of ``max_concurrent_updates``
     shared slots: a busy chat's queued updates never hold slots other chats need. A handler that has to
-    wait (a flood wait Telegram asked for) gives its slot back meanwhile (:func:`outside_slot`).
+    wait (a flood wait Telegram asked for) gives its slot back meanwhile (:func:`outside_slot`). When a
+    handler is done (or failed), its update is marked handled in ``ledger`` before its slot is freed.
     """
 
-    def __init__(self, max_concurrent_updates: int) -> None:
+    def __init__(self, max_concurrent_updates: int, ledger: UpdateLedger | None = None) -> None:
         super().__init__(MAX_PENDING_UPDATES)
+        self.ledger = ledger
         self.slots = max_concurrent_updates
         self._semaphore_slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
@@ -77,28 +80,35 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Run ``coroutine`` after the same chat's earlier updates, in a shared slot."""
         key = chat_key(update)
         if key is None:
-            await self._in_slot(coroutine)
+            await self._in_slot(update, coroutine)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock:
-                await self._in_slot(coroutine)
+                await self._in_slot(update, coroutine)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
                 del self._waiting[key]
                 del self._locks[key]
 
-    async def _in_slot(self, coroutine: Awaitable[Any]) -> None:
+    async def _in_slot(self, update: object, coroutine: Awaitable[Any]) -> None:
         slot = _Slot(self._semaphore_slots)
         await slot.semaphore.acquire()
         slot.held = True
         token = _CURRENT_SLOT.set(slot)
+        finished = False  # a handler cancelled at shutdown is not handled: it stays unconfirmed
         try:
             await coroutine
+            finished = True
+        except Exception:
+            finished = True  # a handler that failed is not run again (the error handlers logged it)
+            raise
         finally:
             _CURRENT_SLOT.reset(token)
+            if finished and self.ledger is not None and isinstance(update, Update):
+                self.ledger.done(update.update_id)
             if slot.held:
                 slot.semaphore.release()
 
@@ -107,21 +117,3 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to tear down."""
-
-
-class DuplicateGuard:
-    """Remembers the last 2,048 update ids (in memory only)."""
-
-    def __init__(self, size: int = SEEN_UPDATES) -> None:
-        self.size = size
-        self._seen: OrderedDict[int, None] = OrderedDict()
-
-    async def __call__(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Runs before every handler: an update id seen before is not answered again."""
-        if not isinstance(update, Update):
-            return
-        if update.update_id in self._seen:
-            raise ApplicationHandlerStop
-        self._seen[update.update_id] = None
-        while len(self._seen) > self.size:
-            self._seen.popitem(last=False)

@@ -1,25 +1,30 @@
 """Telegram as it really delivers, end to end against the Bot API double: one busy group that Telegram
 slows down, the backlog after downtime, the bot's own inline results coming back, invisible
-characters, and two copies of the bot polling one token (the real ``kyr-bot run`` processes)."""
+characters, and two copies of the bot (the real ``kyr-bot run`` processes): on one data folder, the
+second cannot start; polling one token from two machines, the one started later gives way."""
 
 from __future__ import annotations
 
-import os
-import signal
+import itertools
 import subprocess
 import sys
 import time
-from pathlib import Path
+from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 
 from bot.core.flood import FloodGuard
+from bot.runtime import exitcodes
+from bot.runtime.config import Config
 from testkit.botapi_double import BOT_USERNAME, BotApiDouble, Call
 from testkit.botapi_groups import via_this_bot
 from testkit.harness import BotHarness, knowledge, text_of
 from testkit.paths import ROOT
+from testkit.process import BotProcess, bot_env, running_bot
 
 BUSY_GROUP = -1009000
+DEFAULT_GRACE = str(Config.conflict_grace)  # KYR_CONFLICT_GRACE unset
 SLOW_DOWN = "sending messages very fast"
 
 
@@ -132,57 +137,85 @@ async def test_invisible_characters_do_not_change_the_answer(double, tmp_path, t
 
 
 # ---------------------------------------------------------------------- 9. two copies, one token
-def start_copy(double: BotApiDouble, data_dir: Path, log: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": double.token,
-        "TELEGRAM_API_URL": double.base_url,
-        "KYR_DATA_DIR": str(data_dir),
-        "KYR_MAX_RATE": "0",
-        "KYR_CONFLICT_GRACE": "2",
-    }
-    with log.open("ab") as err:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err
+def answered_once(double: BotApiDouble, chats: list[int]) -> dict[int, int]:
+    """How many messages each of ``chats`` received."""
+    counts = Counter(c.params["chat_id"] for c in double.calls_of("sendMessage") if c.ok)
+    return {chat: counts[chat] for chat in chats}
+
+
+def ask_one(double: BotApiDouble, chats: Iterator[int], asked: list[int]) -> None:
+    """Ask a question from a new chat and wait until it is answered (by whichever copy)."""
+    chat = next(chats)
+    double.push_update(double.make_text_message(chat, "what is an ice detainer", language_code="en"))
+    asked.append(chat)
+    double.wait_for("sendMessage", predicate=lambda c: c.params["chat_id"] == chat, timeout=20)
+
+
+def ask_until_exit(double: BotApiDouble, copy: BotProcess, chats: Iterator[int], asked: list[int]) -> int:
+    """Ask one question after another, each once the last was answered, until ``copy`` exits (its status)."""
+    while copy.proc.poll() is None:
+        ask_one(double, chats, asked)
+    return copy.proc.returncode
+
+
+def test_a_second_copy_on_the_same_data_folder_cannot_start(double, tmp_path):
+    data = tmp_path / "data"
+    with running_bot(double, data) as first:
+        double.wait_for("getUpdates", timeout=20)
+        getme_before = len(double.calls_of("getMe"))  # the first copy's (the token check, then the library's)
+        second = subprocess.run(
+            [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=bot_env(double, data), capture_output=True, text=True
         )
+        assert second.returncode == exitcodes.ANOTHER_COPY, second.stderr
+        said = second.stderr.strip().splitlines()
+        assert len(said) == 1 and "another copy of the bot" in said[0] and f"process {first.proc.pid}" in said[0]
+        assert len(double.calls_of("getMe")) == getme_before, "the second copy talked to Telegram"
+        double.push_update(double.make_text_message(1201, "what is an ice detainer", language_code="en"))
+        double.wait_for("sendMessage", predicate=lambda c: c.params["chat_id"] == 1201, timeout=20)
+        assert first.stop() == exitcodes.OK
+    assert "another copy" not in first.text().lower()
 
 
 def test_the_copy_started_last_gives_way_to_the_one_serving(double, tmp_path):
-    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
     asked: list[int] = []
-
-    def ask(chat: int) -> None:
-        double.push_update(double.make_text_message(chat, "what is an ice detainer", language_code="en"))
-        asked.append(chat)
-
-    first = start_copy(double, tmp_path / "a", first_log)
-    second = None
-    try:
+    chats = itertools.count(1101)
+    # The first copy holds its ground as soon as it has polled (grace 0); the second, on another machine
+    # (its own data folder), meets the first within the default grace (30 s) and gives way.
+    with running_bot(double, tmp_path / "a", KYR_CONFLICT_GRACE="0") as first:
         double.wait_for("getUpdates", timeout=20)
-        ask(1101)
-        double.wait_for("sendMessage", predicate=lambda c: c.params["chat_id"] == 1101, timeout=10)
-        time.sleep(2.5)  # the first copy has been polling successfully for longer than the grace
-        second = start_copy(double, tmp_path / "b", second_log)
-        for chat in range(1102, 1106):
-            ask(chat)
-            time.sleep(0.4)
-        status = second.wait(timeout=15)
-        assert status == 4, second_log.read_text()
-        ask(1106)
-        for chat in asked:
-            double.wait_for("sendMessage", predicate=lambda c, chat=chat: c.params["chat_id"] == chat, timeout=10)
-        assert first.poll() is None, "the copy that was serving stopped"
+        with running_bot(double, tmp_path / "b", KYR_CONFLICT_GRACE=DEFAULT_GRACE) as second:
+            assert ask_until_exit(double, second, chats, asked) == exitcodes.ANOTHER_COPY, second.text()
+        for _ in range(3):  # the first copy answers on, alone
+            ask_one(double, chats, asked)
         double.wait_idle(0.5)
-    finally:
-        for process in (first, second):
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                process.wait(timeout=15)
-    replies = [c.params["chat_id"] for c in double.calls_of("sendMessage") if c.ok]
-    assert sorted(replies) == sorted(asked), "a question was answered twice or not at all"
-    assert first.returncode == 0
-    for log in (first_log, second_log):
-        lines = [line for line in log.read_text().splitlines() if "another copy of this bot" in line.lower()]
-        assert len(lines) <= 1 and "Traceback" not in log.read_text(), log.read_text()
-    assert "started last" in second_log.read_text()
-    assert "keeps serving" in first_log.read_text()
+        assert first.stop() == exitcodes.OK
+    assert set(answered_once(double, asked).values()) == {1}, "a question was answered twice or not at all"
+    assert "gives way" in second.text() and "gives way" not in first.text()
+    for copy in (first, second):
+        lines = [line for line in copy.text().splitlines() if "another copy of this bot" in line.lower()]
+        assert len(lines) <= 2 and "Traceback" not in copy.text(), copy.text()
+
+
+def first_to_exit(copies: list[BotProcess], within: float) -> BotProcess:
+    """Wait until one of ``copies`` exits (AssertionError after ``within`` seconds); that one."""
+    deadline = time.monotonic() + within
+    while not (gone := [c for c in copies if c.proc.poll() is not None]):
+        assert time.monotonic() < deadline, "no copy gave way"
+        time.sleep(0.05)
+    return gone[0]
+
+
+def test_two_copies_started_together_settle_on_one_that_keeps_serving(double, tmp_path):
+    asked: list[int] = []
+    chats = itertools.count(1151)
+    grace = {"KYR_CONFLICT_GRACE": DEFAULT_GRACE}  # both young when they meet
+    with running_bot(double, tmp_path / "a", **grace) as one, running_bot(double, tmp_path / "b", **grace) as other:
+        gone = first_to_exit([one, other], within=60)
+        serving = other if gone is one else one
+        assert gone.proc.returncode == exitcodes.ANOTHER_COPY, gone.text()
+        for _ in range(3):  # the other copy keeps serving, alone
+            ask_one(double, chats, asked)
+        double.wait_idle(0.5)
+        assert serving.stop() == exitcodes.OK, serving.text()
+    assert set(answered_once(double, asked).values()) == {1}
+    assert "gives way" in gone.text() and "gives way" not in serving.text()
