@@ -83,10 +83,14 @@ def build_conversation(
 
 def rebuild_conversation(config: Config, old: Conversation) -> Conversation:
     """A reload: the conversation over the content as the files are now, keeping what ``old`` keeps (the
-    language store, the flood guard, the usage counts, questions waiting for their second tap). Raises
-    ContentError for broken content."""
+    language store, the flood guard, the usage counts, questions waiting for their second tap, messages
+    flood protection holds back to answer later, each person's last answer). Raises ContentError for
+    broken content."""
     kb = load_content(config, card=True)
-    return Conversation(kb, build_matcher(kb, config), old.store, flood=old.flood, usage=old.usage, consent=old.consent)
+    new = Conversation(kb, build_matcher(kb, config), old.store, flood=old.flood, usage=old.usage, consent=old.consent)
+    new.holds = old.holds  # a held message is answered by the conversation in service when its wait ends
+    new.last_answers = old.last_answers
+    return new
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ class Config:
     log_level: str = "INFO"
     system_language: str | None = None  # from LC_ALL / LC_MESSAGES / LANG, for the console chat
     conflict_grace: float = 30.0  # seconds a copy polls before it holds its ground against a copy started later
+    stop_seconds: float = 20.0  # KYR_STOP_SECONDS: at a stop, how long answers still on their way may take
     model_dir: Path | None = None  # KYR_MODEL_DIR: where to cache the matcher's fitted ranker
 
     @property
@@ -81,6 +82,13 @@ class Config:
             conflict_grace = float(raw_grace) if raw_grace else Config.conflict_grace
         except ValueError:
             raise ConfigError(f"KYR_CONFLICT_GRACE must be a number of seconds, not {raw_grace!r}") from None
+        raw_stop = env.get("KYR_STOP_SECONDS", "").strip()
+        try:
+            stop_seconds = float(raw_stop) if raw_stop else Config.stop_seconds
+        except ValueError:
+            raise ConfigError(f"KYR_STOP_SECONDS must be a number of seconds, not {raw_stop!r}") from None
+        if not stop_seconds >= 0:
+            raise ConfigError("KYR_STOP_SECONDS cannot be negative")
         level = env.get("KYR_LOG_LEVEL", "").strip().upper() or "INFO"
         if level not in LOG_LEVELS:
             raise ConfigError(f"KYR_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
@@ -96,6 +104,7 @@ class Config:
             log_level=level,
             system_language=_system_language(env),
             conflict_grace=max(conflict_grace, 0.0),
+            stop_seconds=stop_seconds,
             model_dir=_path(env, "KYR_MODEL_DIR"),
         )
 

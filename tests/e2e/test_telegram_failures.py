@@ -158,3 +158,26 @@ def test_business_messages_are_never_answered(double, tmp_path):
         double.wait_idle(0.5)
         assert bot.stop(signal.SIGTERM) == exitcodes.OK
     assert not [c for c in double.calls if c.params.get("chat_id") == customer], "a customer's chat was answered"
+
+
+# ---------------------------------------------------------------------- a stop while an answer waits
+def test_a_stop_while_an_answer_waits_out_a_flood_wait_ends_in_time_and_the_next_start_answers_it(double, tmp_path):
+    # Telegram asks the bot to wait 50 s before writing to chat 1501. A stop (SIGTERM) meanwhile ends within
+    # KYR_STOP_SECONDS, before a supervisor's stop timeout (systemd's and Docker's: 30 s) would kill it, and
+    # leaves that answer to the next start; everyone else was answered; nothing comes twice.
+    data = tmp_path / "data"
+    double.rate_limit_next("sendMessage", retry_after=50, chat_id=1501)
+    with running_bot(double, data, KYR_STOP_SECONDS="2") as bot:
+        ask(double, 1501)
+        double.wait_for("sendMessage", 1, 20, lambda c: c.params["chat_id"] == 1501)  # the 429
+        ask(double, 1502)
+        assert title() in text_of(answered(double, 1502))
+        assert bot.stop(within=15) == exitcodes.OK
+    assert "left for the next start" in bot.text()
+    assert not delivered(double, 1501)
+    with running_bot(double, data) as bot:
+        assert title() in text_of(answered(double, 1501))
+        double.wait_idle(0.5)
+        assert bot.stop() == exitcodes.OK
+    assert len(delivered(double, 1501)) == 1 and len(delivered(double, 1502)) == 1
+    assert "Traceback" not in bot.text()

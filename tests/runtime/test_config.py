@@ -38,6 +38,8 @@ def test_defaults_and_self_hosted_api_url(tmp_path):
     assert local.api_url == "http://127.0.0.1:8081/bot"
     assert local.file_url == "http://127.0.0.1:8081/file/bot"
     assert Config.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "KYR_MAX_RATE": "0"}).max_rate == 0
+    assert config.stop_seconds == 20  # below systemd's and Docker's 30 s stop timeouts in the recipes
+    assert Config.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "KYR_STOP_SECONDS": "5"}).stop_seconds == 5
 
 
 @pytest.mark.parametrize(
@@ -47,6 +49,8 @@ def test_defaults_and_self_hosted_api_url(tmp_path):
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": "127.0.0.1:8081/bot"}, "must start with http"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "KYR_MAX_RATE": "fast"}, "KYR_MAX_RATE must be a number"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "KYR_MAX_RATE": "-1"}, "cannot be negative"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "KYR_STOP_SECONDS": "soon"}, "KYR_STOP_SECONDS must be a number"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "KYR_STOP_SECONDS": "-3"}, "KYR_STOP_SECONDS cannot be negative"),
     ],
 )
 def test_bad_settings_are_named(env, words):

@@ -44,6 +44,7 @@ class UpdateLedger:
         self._handled: OrderedDict[int, None] = OrderedDict()
         self._forgotten_below = 0
         self._pruned = clock()
+        self.on_handled: Callable[[int], None] | None = None  # told the id of each update handled (the poller)
 
     # ------------------------------------------------------------------ coming in
     def claim(self, update_ids: Collection[int]) -> list[int]:
@@ -78,6 +79,8 @@ class UpdateLedger:
             return
         self._in_flight.pop(update_id, None)
         self._remember(update_id)
+        if self.on_handled is not None:
+            self.on_handled(update_id)
         if self.store is not None:
             self.store.mark_handled(update_id)
             if self.clock() - self._pruned > PRUNE_EVERY:

@@ -14,8 +14,9 @@ bot is polling the token (:class:`~.polling.ConflictGuard`) every fetched update
 the other copy cannot fetch it too. Another copy shows itself by conflicts (HTTP 409), and also when a
 poll does not bring back an update this copy holds back, or skips ids since the last one: only another
 poller's offset confirms updates this copy never confirmed. While
-updates are being held back and nothing new came, the next poll waits :data:`BUSY_REPOLL_SECONDS`
-(Telegram answers at once while there is anything from the offset on, so it cannot wait for new ones).
+updates are being held back and nothing new came, the next poll waits :data:`BUSY_REPOLL_SECONDS`, or
+less when the last of them is handled (Telegram answers at once while there is anything from the offset on,
+so that poll could not wait for new ones): a quiet bot's next poll then waits for new updates as usual.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ HOLD_SECONDS = 60.0  # an update handled for longer than this no longer holds ba
 REFETCH_WINDOW = 50  # at most this many ids are fetched again per poll
 GET_UPDATES_LIMIT = 100  # the most updates one getUpdates returns (Bot API)
 BUSY_REPOLL_SECONDS = 0.1  # while updates are held back and nothing new came, poll again this much later
+# (sooner when none is left in flight; sooner for every handled update cost 15% more CPU under load)
 CONFIRM_TIMEOUT = 5.0  # seconds for the last poll at shutdown, which only confirms
 BACKOFF = Backoff()  # after a failed poll: 1, 2, 4 … 60 seconds, as when reaching Telegram at start
 YIELDING_POLL_SECONDS = 1  # long-poll time while this copy leaves updates to another (ConflictGuard.handling)
@@ -88,6 +90,8 @@ class Poller:
         self._stop = asyncio.Event()
         self._left: list[int] = []  # ids the last poll brought that this copy left to another one
         self._resumed = False  # True until the first batch taken after leaving some to another copy
+        self._settled = asyncio.Event()  # set when the last update in flight is handled
+        self.ledger.on_handled = self._handled
 
     # ------------------------------------------------------------------ running
     def start(self) -> None:
@@ -121,6 +125,7 @@ class Poller:
             timeout = self.timeout if probe is None else max(1, min(self.timeout, math.ceil(probe)))
             if not self.conflicts.handling:
                 timeout = min(timeout, YIELDING_POLL_SECONDS)  # look again soon: the copy may answer by then
+            self._settled.clear()
             try:
                 batch = await self.poll(timeout)
             except InvalidToken:
@@ -154,7 +159,7 @@ class Poller:
                 self._fetched(batch)
                 new = await self.intake.take(batch)
                 if not new and self._holding():  # Telegram answers at once while it holds: not too often
-                    await self._wait(BUSY_REPOLL_SECONDS)
+                    await self._wait(BUSY_REPOLL_SECONDS, until=self._settled)
 
     async def poll(self, timeout: int) -> list[Any]:
         """One ``getUpdates`` (held open ``timeout`` seconds when there is nothing new): Telegram's
@@ -242,9 +247,24 @@ class Poller:
         offset = self.next_offset()
         return offset is not None and self.highest is not None and offset <= self.highest
 
-    async def _wait(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), seconds)
+    def _handled(self, update_id: int) -> None:
+        if self.ledger.in_flight == 0:  # the next poll may wait for new updates: no reason to sit out the gap
+            self._settled.set()
+
+    async def _wait(self, seconds: float, until: asyncio.Event | None = None) -> None:
+        """Wait ``seconds``, or less when polling stops or ``until`` is set."""
+        if until is None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), seconds)
+            return
+        if until.is_set():
+            return
+        waits = [asyncio.ensure_future(self._stop.wait()), asyncio.ensure_future(until.wait())]
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
 
     def _tell(self, error: TelegramError) -> None:
         log.debug("A poll failed.", exc_info=error)  # where, for a developer (messages withheld: logsafe)

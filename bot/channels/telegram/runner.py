@@ -219,7 +219,7 @@ async def serve(config: Config, conversation: Conversation, plan: WebhookPlan | 
     finally:
         # A second SIGTERM meanwhile changes nothing. A copy that gave way to another polls no more (its
         # last poll would cut the other one off); what it fetched was confirmed as it came.
-        await _stop(app, server, None if plan else poller, confirm=not conflicts.gave_way)
+        await _stop(app, server, None if plan else poller, confirm=not conflicts.gave_way, seconds=config.stop_seconds)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
         signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a late reload request must not kill the process
@@ -235,13 +235,20 @@ def _set_webhook(app: Application, plan: WebhookPlan) -> Callable[[], Awaitable[
     return call
 
 
-async def _stop(app: Application, server: WebhookServer | None, poller: Poller | None, confirm: bool = True) -> None:
-    """Stop fetching, answer what was fetched, confirm it to Telegram (``poller``, in long polling, when
-    ``confirm``), close connections. Each step runs even if an earlier one fails (logged by type)."""
+async def _stop(
+    app: Application,
+    server: WebhookServer | None,
+    poller: Poller | None,
+    confirm: bool = True,
+    seconds: float = Config.stop_seconds,
+) -> None:
+    """Stop fetching, answer what was fetched (for at most ``seconds``), confirm it to Telegram
+    (``poller``, in long polling, when ``confirm``), close connections. Each step runs even if an earlier
+    one fails (logged by type)."""
     steps: list[tuple[str, Callable[[], Awaitable[object]] | None]] = [
         ("polling", poller.stop if poller else None),
         ("webhook server", server.stop if server else None),
-        ("application", app.stop if app.running else None),
+        ("application", (lambda: _stop_application(app, seconds, poller)) if app.running else None),
         ("last confirmation", poller.confirm if poller and confirm else None),
         ("application", app.shutdown),
         ("HTTP clients", app.bot.shutdown),  # still open when getMe failed
@@ -253,3 +260,29 @@ async def _stop(app: Application, server: WebhookServer | None, poller: Poller |
             await step()
         except (TelegramError, OSError, RuntimeError) as exc:
             log.warning("Stopping the %s failed (%s).", name, type(exc).__name__)
+
+
+async def _stop_application(app: Application, seconds: float, poller: Poller | None) -> None:
+    """``app.stop()``: the updates fetched are answered, for at most ``seconds``. Answers still waiting
+    then (a flood wait, a busy group held to Telegram's 20 messages a minute) are cancelled before a
+    supervisor's stop timeout kills the process. In long polling (``poller``) they were never marked
+    handled, so the last confirmation leaves them to Telegram and the next start answers them; in webhook
+    mode they are lost."""
+    stopping = asyncio.ensure_future(app.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=seconds)
+    if done:
+        stopping.result()
+        return
+    if poller is None:  # webhook mode: Telegram counted these updates delivered when they came
+        log.warning("Stopping: the answers still waiting after %g s (KYR_STOP_SECONDS) are dropped.", seconds)
+    else:
+        waiting = poller.ledger.in_flight
+        what = "the answers" if not waiting else "1 answer" if waiting == 1 else f"{waiting} answers"
+        log.warning(
+            "Stopping: %s still waiting after %g s (KYR_STOP_SECONDS) are left for the next start.", what, seconds
+        )
+    me = asyncio.current_task()
+    others = [task for task in asyncio.all_tasks() if task is not me and task is not stopping]
+    for task in [*others, stopping]:
+        task.cancel()
+    await asyncio.gather(*others, stopping, return_exceptions=True)

@@ -4,10 +4,16 @@ count, across a restart too (the kill itself: tests/e2e/test_telegram_failures.p
 
 from __future__ import annotations
 
+import asyncio
+
+from bot.app import rebuild_conversation
 from bot.channels.telegram.ledger import UpdateLedger
+from bot.core.flood import FloodGuard
+from bot.runtime.config import Config
+from bot.runtime.reload import Reloader
 from bot.runtime.storage import SqliteStore
 from testkit.botapi_double import BotApiDouble
-from testkit.harness import BotHarness, knowledge, text_of
+from testkit.harness import MODEL_CACHE, BotHarness, knowledge, text_of
 
 QUESTION = "what is an ice detainer"
 
@@ -75,3 +81,49 @@ def test_the_ledger_claims_each_update_once_and_holds_it_until_all_its_work_is_d
     assert ledger.claim([5, 6, 7, 8, 9]) == [9]  # handled ones come again: skipped
     now[0] = 100.0
     assert ledger.oldest_in_flight(claimed_after=50.0, above=0) is None, "an update held too long holds nobody back"
+
+
+async def test_a_question_that_comes_while_another_is_answered_is_fetched_once_that_one_is_done(
+    double, tmp_path, monkeypatch
+):
+    # While an update is being handled, a poll cannot wait for new ones (Telegram gives the held one back at
+    # once), so the poller waits between polls; it polls again as soon as the held update is handled, not
+    # after the whole wait (made a minute here, so a poller that sits it out fails the test).
+    monkeypatch.setattr("bot.channels.telegram.poller.BUSY_REPOLL_SECONDS", 60.0)
+    double.hold_next("sendMessage")
+    async with BotHarness(double, tmp_path) as bot:
+        first = ask(double, 2111)
+        await double.async_wait_for("sendMessage", 1)  # the first answer is on its way, and stays there
+        # A poll from its id gave it back, with nothing new: the poller now waits.
+        await double.async_wait_for("getUpdates", predicate=lambda c: c.params.get("offset") == first)
+        await asyncio.sleep(0.3)
+        ask(double, 2112)
+        double.release_held("answer")
+        assert title() in await answered(bot, 2111)
+        assert title() in await answered(bot, 2112)  # within 10 s, not after the minute
+
+
+async def test_a_message_held_back_by_flood_protection_is_answered_after_a_reload(double, tmp_path):
+    # Four messages at once: two answered, the third told to slow down, the newest held back to be answered
+    # once the sender is quiet. A reload (SIGHUP) meanwhile swaps in a new conversation: the held message
+    # is still answered, and only then counted as handled.
+    async with BotHarness(double, tmp_path, flood=FloodGuard(burst=2, window=10.0)) as bot:
+        front = bot.telegram.front
+        ids = [
+            double.push_update(double.make_text_message(2121, f"{QUESTION} {i}", language_code="en")) for i in range(4)
+        ]
+        await bot.wait_for("sendMessage", 3)
+        for _ in range(100):  # the newest message comes after the others (the chat's order)
+            if len(front.conversation.holds):
+                break
+            await asyncio.sleep(0.02)
+        assert len(front.conversation.holds) == 1, "the newest message is held back"
+        config = Config(token=double.token, api_url=double.base_url, data_dir=tmp_path / "data", model_dir=MODEL_CACHE)
+        assert await Reloader(lambda old: rebuild_conversation(config, old), front).reload()
+        calls = await bot.wait_for("sendMessage", 4, predicate=lambda c: c.params["chat_id"] == 2121)
+        assert title() in text_of(calls[-1])
+        for _ in range(100):  # handled once the send has returned
+            if bot.telegram.ledger.handled(ids[-1]):
+                break
+            await asyncio.sleep(0.02)
+        assert bot.telegram.ledger.handled(ids[-1])
