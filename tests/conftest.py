@@ -1,6 +1,7 @@
 """Shared fixtures: the real knowledge base, its fitted ranker and the matcher, built once per test session;
 the Bot API double and a bot polling it, per test."""
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,3 +60,18 @@ def shared_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
         os.environ.pop("KYR_MODEL_DIR", None)
     else:
         os.environ["KYR_MODEL_DIR"] = before
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """For a test that configures logging (the app's scrubbing handler): the root logger's handlers and
+    level, and httpx's level, as they were before it."""
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level, logging.getLogger("httpx").level)
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in saved[0]:
+        root.addHandler(handler)
+    root.setLevel(saved[1])
+    logging.getLogger("httpx").setLevel(saved[2])

@@ -81,19 +81,6 @@ def test_a_data_folder_that_cannot_hold_a_lock_file_is_warned_about_not_fatal(tm
 
 
 # ---------------------------------------------------------------------- a 502 page in the log
-@pytest.fixture
-def restore_logging():
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level, logging.getLogger("httpx").level)
-    yield
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in saved[0]:
-        root.addHandler(handler)
-    root.setLevel(saved[1])
-    logging.getLogger("httpx").setLevel(saved[2])
-
-
 def test_the_librarys_invalid_json_line_is_dropped_at_every_level(restore_logging):
     token = "7351928460:AAHq3xZsecretPartOfTheTokenXYZ_987-abc"
     stream = StringIO()

@@ -80,20 +80,6 @@ def is_kind_reply(call: Call) -> bool:
     return len(text.strip()) >= 10 and bool(buttons_of(call)) and "error" not in text.lower()
 
 
-@pytest.fixture
-def restore_logging():
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    httpx_level = logging.getLogger("httpx").level
-    yield
-    for h in list(root.handlers):
-        root.removeHandler(h)
-    for h in handlers:
-        root.addHandler(h)
-    root.setLevel(level)
-    logging.getLogger("httpx").setLevel(httpx_level)
-
-
 # ---------------------------------------------------------------------- 1. privacy of the logs
 async def test_debug_logs_hold_no_texts_names_or_token(tmp_path, monkeypatch, restore_logging):
     stream = StringIO()

@@ -40,19 +40,11 @@ CLIENT_READ_TIMEOUT = 0.5  # seconds; the app's own are 5 s (40 s + poll timeout
 
 # ---------------------------------------------------------------------- fixtures and helpers
 @pytest.fixture
-def log_text(double):
+def log_text(double, restore_logging):
     """Everything logged (at DEBUG, through the app's scrubbing handler) during the test."""
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level, logging.getLogger("httpx").level)
     stream = StringIO()
     configure_logging(level=logging.DEBUG, secrets=[double.token], stream=stream)
-    yield stream.getvalue
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in saved[0]:
-        root.addHandler(handler)
-    root.setLevel(saved[1])
-    logging.getLogger("httpx").setLevel(saved[2])
+    return stream.getvalue
 
 
 @pytest.fixture
