@@ -396,8 +396,15 @@ def load_ranker(
     )
     ranker = fit() if fit is not None else fit_ranker(kb, prepare)
     if cache_dir is not None:
-        with contextlib.suppress(OSError):  # a read-only data dir only costs a fit at each start
+        try:  # a read-only data dir only costs a fit at each start: say so, once
             ranker.save(model_path(cache_dir, digest))
             drop_other_models(cache_dir, model_path(cache_dir, digest), spare=CACHE_SPARE)
+        except OSError as exc:
+            log.warning(
+                "The matcher's model could not be kept in %s (%s): it is fitted again at each start. "
+                "Set KYR_MODEL_DIR to a folder the bot can write.",
+                cache_dir,
+                exc.strerror or type(exc).__name__,
+            )
     _LOADED[digest] = ranker
     return ranker

@@ -181,3 +181,18 @@ def test_train_command_writes_the_model_and_drops_stale_ones(ranker: Ranker, tmp
     assert args.func(args) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"{ranker.digest}.json", f"{ranker.digest}.npz"]
     assert "wrote" in capsys.readouterr().out
+
+
+def test_a_model_folder_the_bot_cannot_write_is_said_once_and_the_bot_still_answers(
+    kb: KnowledgeBase, ranker: Ranker, matcher: Matcher, tmp_path, monkeypatch, caplog
+):
+    from bot.matching import ranker as ranker_module
+
+    monkeypatch.setattr(ranker_module, "_LOADED", {})
+    monkeypatch.setattr(ranker_module, "fit_ranker", lambda kb, prepare: ranker)
+    (tmp_path / "taken").write_text("a file, not a folder", encoding="utf-8")
+    unwritable = tmp_path / "taken" / "model"  # cannot be created (root may write anywhere else)
+    with caplog.at_level("WARNING", logger=ranker_module.__name__):
+        assert load_ranker(kb, unwritable, matcher.prepare, shipped=tmp_path / "none") is ranker
+    said = [r.getMessage() for r in caplog.records if "could not be kept" in r.getMessage()]
+    assert len(said) == 1 and str(unwritable) in said[0] and "KYR_MODEL_DIR" in said[0]
