@@ -27,7 +27,7 @@ from pathlib import Path
 
 from bot.core.consent import QueuedQuestion, utc_today
 from bot.core.usage import NoUsage, UsageLog
-from bot.runtime.storage import DB_NAME
+from bot.runtime.storage import DB_NAME, make_private
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,10 @@ _COUNT = (
 def connect(path: Path) -> sqlite3.Connection:
     """A connection to the SQLite file at ``path`` with both tables (created if missing), WAL mode,
     ``secure_delete`` and ``synchronous=NORMAL``. Raises sqlite3.Error."""
+    try:
+        make_private(path)
+    except OSError as exc:
+        raise sqlite3.OperationalError(f"unable to open database file ({exc.strerror or type(exc).__name__})") from None
     db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5)
     try:
         db.execute("PRAGMA secure_delete=ON")
@@ -101,7 +105,7 @@ class Records:
         """The records in ``data_dir``'s SQLite file (counting nothing, with a warning, when it cannot be
         used)."""
         try:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             db = connect(data_dir / DB_NAME)
         except (OSError, sqlite3.Error) as exc:
             log.warning("Usage counts and questions for review are off: the state file cannot be used (%s).", exc)

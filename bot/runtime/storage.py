@@ -12,6 +12,7 @@ corrupt file aside for inspection and carries on (in memory if it must).
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -23,6 +24,25 @@ from bot.core.preferences import MemoryStore
 log = logging.getLogger(__name__)
 
 DB_NAME = "kyr-bot.sqlite3"
+PRIVATE_MODE = 0o600  # the state file holds Telegram user ids: readable by the bot's own user only
+
+
+def make_private(path: Path) -> None:
+    """Create the state file at ``path`` readable and writable by this user only (SQLite gives its
+    ``-wal`` and ``-shm`` files the same permissions), or take group and other permissions away from an
+    existing one, whatever the umask (systemd's unit sets ``UMask=0077``; a shell usually 0022).
+    Raises OSError."""
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, PRIVATE_MODE)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            try:
+                os.fchmod(fd, PRIVATE_MODE)
+            except PermissionError:  # another user's file: it still works, but say so
+                log.warning("State file %s is readable by other users; only its owner can change that.", path)
+    finally:
+        os.close(fd)
+
+
 # Telegram keeps an update for 24 hours at most (Bot API, getUpdates): after that it never comes again.
 HANDLED_KEEP_SECONDS = 24 * 3600.0
 
@@ -57,7 +77,7 @@ class SqliteStore:
 
     def _open(self, data_dir: Path) -> sqlite3.Connection | None:
         try:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new one: this user's only
         except OSError as exc:
             log.warning(
                 "Data directory %s cannot be created (%s); language choices will not survive a restart.",
@@ -90,6 +110,10 @@ class SqliteStore:
         return "not a database" in text or "malformed" in text or "corrupt" in text
 
     def _connect(self) -> sqlite3.Connection:
+        try:
+            make_private(self.path)
+        except OSError as exc:
+            raise sqlite3.DatabaseError(f"cannot open {exc.strerror or type(exc).__name__}") from None
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5)
         try:
             # Check before writing anything, so a corrupt file is kept aside exactly as it was found.

@@ -76,6 +76,8 @@ def test_the_systemd_recipe_fits_the_model_before_building_the_wheel(where):
     text = _systemd_recipe() if where == "README" else (ROOT / "deploy" / "kyr-bot.service").read_text()
     assert "kyr-bot train" in text and "pip wheel" in text
     assert text.index("kyr-bot train") < text.index("pip wheel") < text.index("/opt/kyr-bot/bin/pip install")
+    # setuptools copies into build/ and never removes from it: a stale build/ ships files deleted since
+    assert "rm -rf build" in text and text.index("rm -rf build") < text.index("pip wheel")
 
 
 def test_the_upgrade_section_says_how_content_reaches_a_deployed_bot():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
+import stat
 import time
 from io import StringIO
 
@@ -11,7 +13,34 @@ import pytest
 
 from bot.runtime.lock import DataFolderBusy, DataFolderLock
 from bot.runtime.logsafe import configure_logging
+from bot.runtime.records import Records
 from bot.runtime.storage import DB_NAME, SqliteStore
+
+
+# ---------------------------------------------------------------------- who may read the state file
+def test_the_state_file_and_a_new_data_folder_are_the_bot_users_only_whatever_the_umask(tmp_path):
+    # The state file holds Telegram user ids and questions sent for review; a shell's umask (0022) would
+    # leave it readable by every local user.
+    def mode(path):
+        return stat.S_IMODE(path.stat().st_mode)
+
+    data = tmp_path / "data"
+    old = os.umask(0o022)
+    try:
+        store = SqliteStore(data)
+        store.set_language(4242, "es")
+        records = Records.open(data)
+        records.usage.record("answer", "ice-at-door", "es")
+        assert mode(data) == 0o700
+        for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm"):
+            assert mode(data / name) == 0o600, name
+        records.close()
+        store.close()
+        (data / DB_NAME).chmod(0o644)  # a file made by an older version, or copied back from a backup
+        SqliteStore(data).close()
+        assert mode(data / DB_NAME) == 0o600
+    finally:
+        os.umask(old)
 
 
 # ---------------------------------------------------------------------- handled update ids
