@@ -1,7 +1,7 @@
 """Recognising a claim seen circulating (``knowledge/claims.yaml``) in what someone typed or forwarded.
 
-Each claim's phrasings (how people pass it on, in every language) are read as the matcher reads a
-message, into terms (stems and synonym groups). A message matches a phrasing when it holds at least
+Each claim's sentence and phrasings (how people pass it on, in every language) are read as the matcher
+reads a message, into terms (stems and synonym groups). A message matches a phrasing when it holds at least
 :data:`CLAIM_COVER` of that phrasing's weight in terms (rarer terms weigh more, as in the lexical scorer),
 that weight is at least :data:`CLAIM_SHARE` of the message's own, and the phrasing has at least two terms;
 the best-covered claim wins.
@@ -36,7 +36,7 @@ class ClaimFinder:
         self._phrasings: list[_Phrasing] = []
         for claim in kb.claims:
             for text in claim.texts.values():
-                for phrasing in text.phrasings:
+                for phrasing in (text.claim, *text.phrasings):  # the claim as it circulates, and its variants
                     terms = frozenset(analyzer.analyze(phrasing).terms)
                     if len(terms) >= MIN_CLAIM_TERMS:
                         self._phrasings.append(_Phrasing(claim.id, terms, sum(weight(t) for t in terms)))

@@ -122,6 +122,13 @@ CLAIMS = [
     ("no-more-raids", "es", "ya no va a haber redadas, ICE suelta a todos los que no tienen antecedentes"),
     ("infrared-drones", "en", "ICE uses drones with infrared cameras to find people in houses"),
     ("red-cards-for-sale", "es", "estan vendiendo las tarjetas rojas en tiktok, hay que comprarlas?"),
+    # From an operator's trial: the claim's own sentence, forwarded as it circulates, and short retellings.
+    ("legalization-rumor", "en", "The White House is about to legalize immigrants without a criminal record"),
+    ("ice-at-schools", "en", "ICE is going into the schools to take students."),
+    ("ice-at-schools", "en", "is ICE going into schools to take kids"),
+    ("no-more-raids", "en", "ICE said no more raids, is that true?"),
+    ("infrared-drones", "es", "la migra usa drones infrarrojos"),
+    ("fake-agents", "es", "hay gente haciendose pasar por ice para robar"),
 ]
 
 
