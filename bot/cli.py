@@ -46,6 +46,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     kb = _load_or_exit(args.config)
     _check_lang(kb, args.lang)
     reply = app.build_conversation(kb, args.config).ask(args.question, lang=args.lang)
+    if reply.photo is not None:  # the rights card: a picture, which a terminal cannot show
+        print(to_terminal(reply.photo.caption))
+        print(f"(The rights card is a picture: `kyr-bot card --lang {reply.lang}` saves it.)")
+        return 0
     print(to_terminal(reply.text))
     return 0
 

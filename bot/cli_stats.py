@@ -35,6 +35,9 @@ ROUTE_NAMES = {
     "emergency": "emergency",
     "language": "asked for a language",
     "smalltalk": "small talk",
+    "alert": "an alert to check",
+    "claim": "a known claim",
+    "card": "asked for the rights card",
 }
 NOT_ANSWERED = ("fallback", "did_you_mean")
 NOT_ANSWERED_LABEL = "Not answered (fallback, did you mean)"

@@ -186,6 +186,12 @@ class ConsentFlow:
         number = self.pending.add(user.id, scrub_question(text), decision.route, reply.lang)
         return replace(reply, buttons=(*reply.buttons, self.screens.offer_row(reply.lang, number)))
 
+    def is_waiting(self, user: User, arg: str) -> bool:
+        """True when ``arg`` (a button's question number) is a question of ``user``'s still waiting for a tap:
+        a tap on it then does something (and counts as a button press)."""
+        waiting = self.pending.get(int(arg)) if arg.isdigit() else None
+        return waiting is not None and waiting.user_id == user.id
+
     def press(self, user: User, verb: str, arg: str, lang: str) -> Reply:
         """A tap on one of this flow's buttons (``verb`` from :data:`bot.core.callbacks`, ``arg`` the
         question's number)."""

@@ -270,6 +270,7 @@ class Conversation:
             return self.delete(user, lang)
         entry = self.kb.entry(self.kb.affiliate.content_commands.get(action or "", ""))
         if entry is not None:
+            self.last_answers.remember(user.id, entry.id)
             return screens.answer(entry, lang)
         return screens.unknown_command(lang)
 
@@ -279,6 +280,7 @@ class Conversation:
         if opened is not None:
             entry = self.kb.entry(opened[0])
             if entry is not None and entry.answerable and opened[1] in self.kb.languages:
+                self.last_answers.remember(user.id, entry.id)
                 return self.screens.answer(entry, opened[1])
         # Only a link shaped like ours whose answer is gone gets the note; any other payload (an
         # outreach flyer's tracking code) is a plain first visit.
@@ -299,9 +301,11 @@ class Conversation:
         if press is None or press.lang not in self.kb.languages:
             return self.screens.stale(self.language(user))
         verb, arg, lang = press.verb, press.arg, press.lang
-        self.usage.record_button(cb.BUTTON_KINDS[verb])
         if verb in (cb.QUESTION_PREVIEW, cb.QUESTION_SEND, cb.QUESTION_CANCEL):
+            if self.consent.is_waiting(user, arg):  # an expired or someone else's tap changes nothing: not counted
+                self.usage.record_button(cb.BUTTON_KINDS[verb])
             return self.consent.press(user, verb, arg, lang)
+        self.usage.record_button(cb.BUTTON_KINDS[verb])
         entry = self.kb.entry(arg) if arg else None
         if verb in (cb.ANSWER, cb.ANSWER_SWITCH) and entry is not None and entry.answerable:
             self.last_answers.remember(user.id, entry.id)
@@ -316,6 +320,7 @@ class Conversation:
             if not arg:
                 return self.screens.emergency_menu(lang, edit=True)
             if entry is not None and arg in self.kb.emergency:
+                self.last_answers.remember(user.id, entry.id)  # "en español" shows this one again
                 return self.screens.emergency_screen(entry, lang, edit=verb == cb.EMERGENCY_SWITCH)
         if verb == cb.LANGUAGE:
             if user.id is not None:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.matching.matcher import Alternative, Matcher, MatchResult
-from bot.matching.routing import alert_kind, route
+from bot.matching.routing import alert_kind, names_the_card, route
 
-ROUTES = ("answer", "did_you_mean", "fallback", "emergency", "language", "smalltalk", "alert", "claim")
+ROUTES = ("answer", "did_you_mean", "fallback", "emergency", "language", "smalltalk", "alert", "claim", "card")
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ def decide(matcher: Matcher, text: str, usual: str | None = None) -> Decision:
     lang = result.reply_language(usual or kb.default_language)
     if routed is not None and routed.kind == "emergency":
         return Decision("emergency", lang, result, result.entry_id if result.entry_id in kb.emergency else None)
+    if names_the_card(text, kb.routing, set(kb.affiliate.commands.get("card", {}).values())):
+        return Decision("card", lang, result)  # "tarjeta roja", "where can I get the red card": the picture
     if result.claim_id is not None:
         return Decision("claim", lang, result, claim_id=result.claim_id)
     kind = alert_kind(text, kb.routing) if kb.routing.alert_entry else None

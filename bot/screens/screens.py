@@ -48,11 +48,13 @@ class Screens:
     def for_decision(self, decision: Decision) -> Reply:
         """The reply a decision's route calls for (every route but 'language', which changes a stored
         choice first): an answer or small talk, an emergency screen (or the emergency menu), "did you
-        mean", or the fallback (saying why, for a question the bot knows it cannot answer)."""
+        mean", the rights card, or the fallback (saying why, for a question the bot knows it cannot answer)."""
         lang, route = decision.lang, decision.route
         entry = self.kb.entry(decision.entry_id) if decision.entry_id else None
         if route == "emergency":
             return self.emergency_screen(entry, lang) if entry is not None else self.emergency_menu(lang)
+        if route == "card":
+            return self.card(lang)
         if route in ("answer", "smalltalk", "alert") and entry is not None:
             reply = self.answer(entry, lang)
             return with_alert_check(self.kb, reply) if decision.alert_shaped else reply

@@ -134,6 +134,8 @@ def test_first_tap_shows_what_would_be_kept_and_only_the_second_keeps_it(lang):
 
     again = bot.tap(user, preview, {"en": "Send", "es": "Enviar"}[lang])  # a second press of the same button
     assert again.notice and not again.text and len(bot.queue.questions) == 1
+    # Counted as one question sent (the refused second press is not a sending; usage numbers said 2).
+    assert bot.usage.counts["button", "question_sent"] == 1
 
 
 def test_dont_send_keeps_nothing_and_someone_else_cannot_send_it():

@@ -453,6 +453,37 @@ def test_inline_query_naming_the_card_starts_with_the_card(query, lang):
 
 
 @pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("red card", "en"),
+        ("where can i get a red card", "en"),
+        ("tarjeta roja", "es"),
+        ("quiero la tarjeta roja", "es"),
+        ("donde consigo la tarjeta roja", "es"),
+    ],
+)
+def test_a_message_asking_for_the_red_card_gets_the_card(text, lang):
+    # It used to get "did you mean" (rumors first) or the fallback: the card is what they asked for.
+    reply = send_text(CONV, fresh(lang), text)
+    assert reply.photo is not None and reply.lang == lang
+    assert reply.photo.png == send_command(CONV, fresh(lang), "card").photo.png
+
+
+@pytest.mark.parametrize(
+    ("text", "not_card"),
+    [
+        ("how do I get a green card", "immigration-applications"),  # papers, not the rights card
+        ("where can i buy the red cards", "red-cards-for-sale"),  # the claim that they are sold
+        ("tarjeta roja, la migra esta aqui afuera", "emergency"),  # agents here now: the emergency screen
+    ],
+)
+def test_the_card_words_do_not_take_other_messages(text, not_card):
+    decision = CONV.understand(text, "en")
+    assert decision.route != "card"
+    assert not_card in (decision.route, decision.claim_id, decision.unsupported_id, decision.entry_id)
+
+
+@pytest.mark.parametrize(
     ("query", "first"),
     # Both detainer entries fit "ice hold jail": the learned ranker puts the one about a person held in jail on
     # an ICE hold first (the general "what is a detainer" answer comes second).

@@ -159,6 +159,22 @@ def test_language_request_re_shows_the_last_answer_opened_by_a_button(lang, text
     assert_answer(send_text(CONV, user, text), related, lang)
 
 
+@pytest.mark.parametrize(("lang", "text"), [("es", "en español por favor"), ("en", "in english pls")])
+def test_language_request_re_shows_an_emergency_screen_or_a_shared_answer_opened_last(lang, text):
+    # From an operator's trial: an emergency button and a shared answer's "open in the bot" link were not
+    # remembered, so the language request showed an older, unrelated answer (or only the language menu).
+    other = OTHER[lang]
+    user = fresh(other)
+    send_text(CONV, user, QUESTION[other])  # an answer first: without the fix, it came back instead
+    menu = send_command(CONV, user, "emergency")
+    situation = next(iter(KB.emergency))
+    press(user, menu, KB.entries[situation].text(other).label)
+    assert_answer(send_text(CONV, user, text), situation, lang)
+    user = fresh(other)
+    send_command(CONV, user, "start", f"ice-at-door_{other}")
+    assert_answer(send_text(CONV, user, text), "ice-at-door", lang)
+
+
 @pytest.mark.parametrize(("delete", "lang", "text"), [("delete", "es", "en español"), ("borrar", "en", "in english")])
 def test_delete_forgets_the_remembered_answer_too(delete, lang, text):
     user = fresh(OTHER[lang])

@@ -56,3 +56,12 @@ async def test_inline_mode_offers_no_card_before_anyone_asked_for_it(double: Bot
         double.push_update(double.make_inline_query("card", 601, language_code="en"))
         answered = (await bot.wait_for("answerInlineQuery", 1))[0]
         assert all(r["type"] != "photo" for r in answered.params["results"])  # no file id yet: nothing to send
+
+
+async def test_asking_for_the_red_card_in_words_sends_the_picture(double: BotApiDouble, tmp_path):
+    async with BotHarness(double, tmp_path) as bot:
+        photo = await bot.exchange(
+            double.make_text_message(601, "quiero la tarjeta roja", language_code="es"), "sendPhoto"
+        )
+        assert photo.params["caption"].startswith(knowledge().card.text("es").caption[:40])
+        assert not double.calls_of("sendMessage"), "a picture, not a 'did you mean'"
