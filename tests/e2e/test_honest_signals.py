@@ -124,3 +124,23 @@ def test_delete_is_answered_in_the_middle_of_a_burst(double, tmp_path):
         assert text_of(deleted[0]).startswith("Listo. Borré todo lo que tenía guardado sobre usted")
         assert db.execute("SELECT lang FROM language WHERE user_id = ?", (chat,)).fetchall() == []
         assert bot.stop() == exitcodes.OK
+
+
+def test_a_reload_asked_for_while_the_bot_is_still_reaching_telegram_is_carried_out_once_it_runs(double, tmp_path):
+    # From an operator's trial: a SIGHUP before the event loop ran (Telegram unreachable at start, or the
+    # model being fitted) was ignored: `kyr-bot reload` waited for an outcome that never came, and the
+    # edited content was not served.
+    kb, data = tmp_path / "knowledge", tmp_path / "data"
+    shutil.copytree(ROOT / "knowledge", kb)
+    catalog_dir = tmp_path / "locales"
+    shutil.copytree(ROOT / "locales", catalog_dir)
+    double.drop_next("getMe", times=3)  # Telegram unreachable: retried after 1, 2 and 4 s
+    with running_bot(double, data, KYR_KNOWLEDGE_DIR=str(kb), KYR_LOCALES_DIR=str(catalog_dir)) as bot:
+        double.wait_for("getMe", 1, timeout=20)
+        catalog = catalog_dir / "en" / "LC_MESSAGES" / "messages.po"
+        catalog.write_text(catalog.read_text().replace('msgstr "Sources:"', 'msgstr "Where this comes from:"'))
+        bot.proc.send_signal(signal.SIGHUP)  # what `kyr-bot reload` sends
+        bot.wait_log("Knowledge base reloaded", timeout=30)
+        assert "Where this comes from:" in ask(double, 9711)
+        assert bot.stop() == exitcodes.OK
+    assert "Traceback" not in bot.text()

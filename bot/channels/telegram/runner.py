@@ -14,6 +14,7 @@ import logging
 import secrets
 import signal
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -42,6 +43,8 @@ from bot.runtime.storage import SqliteStore
 
 log = logging.getLogger(__name__)
 
+_EARLY_RELOAD = threading.Event()  # a SIGHUP came before the event loop could handle it
+
 
 @dataclass
 class Outcome:
@@ -69,7 +72,8 @@ class RunOptions:
 
 def run_bot(config: Config, options: RunOptions = RunOptions()) -> int:
     """``kyr-bot run``. Returns the exit status."""
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until the loop handles it: a reload, never a kill
+    # Until the loop handles it, a SIGHUP (kyr-bot reload) is kept for later: never a kill, never lost.
+    signal.signal(signal.SIGHUP, lambda signum, frame: _EARLY_RELOAD.set())
     configure_logging(config.log_level_number, secrets=[config.token])
     install_excepthooks()
     lock = DataFolderLock(config.data_dir, shared=bool(options.webhook_url))
@@ -189,6 +193,10 @@ async def serve(config: Config, conversation: Conversation, plan: WebhookPlan | 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, outcome.end, exitcodes.OK)
     loop.add_signal_handler(signal.SIGHUP, on_hangup)
+    if _EARLY_RELOAD.is_set():  # asked for while starting (reaching Telegram, fitting the model): now
+        _EARLY_RELOAD.clear()
+        log.info("A reload was asked for while starting; reloading now.")
+        on_hangup()
     server = WebhookServer(app, plan, telegram.intake) if plan else None
     try:
         if not await until_reachable(app.initialize, outcome.stop, reachability):
