@@ -136,9 +136,14 @@ class TelegramFrontEnd:
         await asyncio.sleep(held.hold.seconds)
         try:
             await self.send(update, context, self.conversation.release(held.hold))
-        finally:
+        except asyncio.CancelledError:  # a stop cut the send short: not handled, the next start answers it
+            raise
+        except Exception:
             if self.ledger is not None:
-                self.ledger.done(update.update_id)
+                self.ledger.done(update.update_id)  # a send that failed is not tried again
+            raise
+        if self.ledger is not None:
+            self.ledger.done(update.update_id)
 
     # -------------------------------------------------------------- handlers
     async def ignore(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

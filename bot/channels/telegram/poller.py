@@ -227,11 +227,21 @@ class Poller:
         self._offset = max(self._offset or 0, offset)
         return self._offset
 
+    def unconfirmed_in_flight(self) -> int:
+        """How many updates in flight Telegram has not been told of (it delivers them again after a
+        restart); the others were in flight too long (:data:`HOLD_SECONDS`) and are already confirmed."""
+        return len(self.ledger.in_flight_from(self._offset)) if self._offset is not None else self.ledger.in_flight
+
     async def confirm(self) -> None:
-        """At shutdown, once everything fetched is handled: confirm it to Telegram (a short poll)."""
+        """At shutdown: confirm to Telegram what was handled, up to the oldest update still in flight and
+        not yet confirmed, however long it has waited (a stop cut it short: the next start answers it)."""
         if self.highest is None:
             return
-        offset = self.next_offset()
+        sent = self._offset  # the offset of the last poll: Telegram still has every update from it on
+        waiting = self.ledger.in_flight_from(sent if sent is not None else 0)
+        offset = self.next_offset()  # (it passes an update waiting for over a minute: not at a stop)
+        if waiting and offset is not None and waiting[0] < offset:
+            offset = self._offset = waiting[0]
         params = {"offset": offset, "timeout": 0, "allowed_updates": json.dumps(self.allowed)}
         url = f"{self.app.bot.base_url}/getUpdates?{urlencode(params)}"
         try:

@@ -284,10 +284,15 @@ async def _stop_application(app: Application, seconds: float, poller: Poller | N
     if poller is None:  # webhook mode: Telegram counted these updates delivered when they came
         log.warning("Stopping: the answers still waiting after %g s (KYR_STOP_SECONDS) are dropped.", seconds)
     else:
-        waiting = poller.ledger.in_flight
+        left, waiting = poller.unconfirmed_in_flight(), poller.ledger.in_flight
         what = "the answers" if not waiting else "1 answer" if waiting == 1 else f"{waiting} answers"
         log.warning(
-            "Stopping: %s still waiting after %g s (KYR_STOP_SECONDS) are left for the next start.", what, seconds
+            "Stopping: %s still waiting after %g s (KYR_STOP_SECONDS): %d left for the next start, %d dropped "
+            "(waiting for over a minute, already confirmed to Telegram).",
+            what,
+            seconds,
+            left,
+            waiting - left,
         )
     me = asyncio.current_task()
     others = [task for task in asyncio.all_tasks() if task is not me and task is not stopping]

@@ -127,3 +127,33 @@ async def test_a_message_held_back_by_flood_protection_is_answered_after_a_reloa
                 break
             await asyncio.sleep(0.02)
         assert bot.telegram.ledger.handled(ids[-1])
+
+
+async def test_the_last_confirmation_at_a_stop_leaves_an_update_still_waiting_however_long_it_waited():
+    # An answer waiting out Telegram's flood waits for over a minute stops holding back the others while the
+    # bot runs; at a stop it is cut short, so the last confirmation must not pass it: the next start answers it.
+    from types import SimpleNamespace
+
+    from bot.channels.telegram.intake import Intake
+    from bot.channels.telegram.poller import HOLD_SECONDS, Poller
+    from bot.channels.telegram.polling import ConflictGuard
+
+    now = [1000.0]
+    ledger = UpdateLedger(clock=lambda: now[0])
+    posted: list[str] = []
+
+    class Request:
+        read_timeout = 5.0
+
+        async def post(self, url: str, read_timeout: float) -> list:
+            posted.append(url)
+            return []
+
+    app = SimpleNamespace(bot=SimpleNamespace(base_url="https://api.example/botTOKEN"))
+    poller = Poller(app, Request(), Intake(app, ledger, ["message"]), ConflictGuard(0), timeout=1, allowed=["message"])
+    assert ledger.claim([500, 501]) == [500, 501]
+    poller.highest, poller._offset = 501, 500  # both fetched; the last poll asked from 500
+    ledger.done(501)
+    now[0] += HOLD_SECONDS + 5  # 500 has waited for over a minute
+    await poller.confirm()
+    assert posted and "offset=500&" in posted[-1], posted
