@@ -227,14 +227,14 @@ class Conversation:
         if decision.route == "language":
             if user.id is not None:
                 self.store.set_language(user.id, lang)
-            last = self.kb.entry(self.last_answers.get(user.id) or "")
+            last = self.kb.entry(self.last_answers.get(user.id, user.in_group) or "")
             if last is not None:
                 return replace(self.screens.answer(last, lang), language_changed=True)
             return self.screens.language_set(lang, edit=False)
         reply = self.screens.for_decision(decision)
         entry = self.kb.entry(decision.entry_id or "")
         if entry is not None and entry.kind == "answer":
-            self.last_answers.remember(user.id, entry.id)
+            self.last_answers.remember(user.id, entry.id, user.in_group)
         return reply
 
     def ask(self, text: str, lang: str | None = None) -> Reply:
@@ -270,7 +270,7 @@ class Conversation:
             return self.delete(user, lang)
         entry = self.kb.entry(self.kb.affiliate.content_commands.get(action or "", ""))
         if entry is not None:
-            self.last_answers.remember(user.id, entry.id)
+            self.last_answers.remember(user.id, entry.id, user.in_group)
             return screens.answer(entry, lang)
         return screens.unknown_command(lang)
 
@@ -280,7 +280,7 @@ class Conversation:
         if opened is not None:
             entry = self.kb.entry(opened[0])
             if entry is not None and entry.answerable and opened[1] in self.kb.languages:
-                self.last_answers.remember(user.id, entry.id)
+                self.last_answers.remember(user.id, entry.id, user.in_group)
                 return self.screens.answer(entry, opened[1])
         # Only a link shaped like ours whose answer is gone gets the note; any other payload (an
         # outreach flyer's tracking code) is a plain first visit.
@@ -308,7 +308,7 @@ class Conversation:
         self.usage.record_button(cb.BUTTON_KINDS[verb])
         entry = self.kb.entry(arg) if arg else None
         if verb in (cb.ANSWER, cb.ANSWER_SWITCH) and entry is not None and entry.answerable:
-            self.last_answers.remember(user.id, entry.id)
+            self.last_answers.remember(user.id, entry.id, user.in_group)
             return self.screens.answer(entry, lang, edit=verb == cb.ANSWER_SWITCH)
         if verb == cb.TOPIC:
             if not arg:
@@ -320,7 +320,7 @@ class Conversation:
             if not arg:
                 return self.screens.emergency_menu(lang, edit=True)
             if entry is not None and arg in self.kb.emergency:
-                self.last_answers.remember(user.id, entry.id)  # "en español" shows this one again
+                self.last_answers.remember(user.id, entry.id, user.in_group)  # "en español" shows this one again
                 return self.screens.emergency_screen(entry, lang, edit=verb == cb.EMERGENCY_SWITCH)
         if verb == cb.LANGUAGE:
             if user.id is not None:

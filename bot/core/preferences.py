@@ -48,26 +48,30 @@ class MemoryStore:
 
 class LastAnswers:
     """The id of the last answer each user was shown, in memory only, for the last ``kept`` users: asking
-    for another language shows it again."""
+    for another language shows it again. Answers shown in groups are kept apart from those shown in a
+    private chat (``group``), so that "en español" in a group never brings up what someone read in
+    private."""
 
     def __init__(self, kept: int = LAST_ANSWERS_KEPT) -> None:
         self.kept = kept
-        self._last: OrderedDict[int, str] = OrderedDict()
+        self._last: OrderedDict[tuple[int, bool], str] = OrderedDict()
 
-    def remember(self, user_id: int | None, entry_id: str) -> None:
+    def remember(self, user_id: int | None, entry_id: str, group: bool = False) -> None:
         """``user_id`` was just shown entry ``entry_id`` (nothing is kept without an id)."""
         if user_id is None:
             return
-        self._last[user_id] = entry_id
-        self._last.move_to_end(user_id)
+        key = (user_id, group)
+        self._last[key] = entry_id
+        self._last.move_to_end(key)
         while len(self._last) > self.kept:
             self._last.popitem(last=False)
 
-    def get(self, user_id: int | None) -> str | None:
-        """The entry ``user_id`` was shown last, or None."""
-        return self._last.get(user_id) if user_id is not None else None
+    def get(self, user_id: int | None, group: bool = False) -> str | None:
+        """The entry ``user_id`` was shown last (in a group, or in private), or None."""
+        return self._last.get((user_id, group)) if user_id is not None else None
 
     def forget(self, user_id: int | None) -> None:
-        """Forget ``user_id``'s last answer (``/delete``)."""
+        """Forget ``user_id``'s last answers (``/delete``)."""
         if user_id is not None:
-            self._last.pop(user_id, None)
+            self._last.pop((user_id, False), None)
+            self._last.pop((user_id, True), None)

@@ -201,6 +201,7 @@ class RoutingWords:
     smalltalk_words: frozenset[str] = frozenset()
     smalltalk_entry: str | None = None
     card_words: frozenset[str] = frozenset()
+    card_kinds: frozenset[str] = frozenset()  # "red", "rights", "derechos": a typed message names the rights card
     address_words: frozenset[str] = frozenset()  # "hermano", "sir": how people address the bot
     possessive_words: frozenset[str] = frozenset()  # "mi", "my": after these, "hermano" is a person asked about
     alert_share: tuple[str, ...] = ()  # "pásenlo", "share with everyone": a message meant to be passed on

@@ -16,6 +16,7 @@ _SETS = (
     "language_words",
     "smalltalk_words",
     "card_words",
+    "card_kinds",
     "address_words",
     "possessive_words",
 )
@@ -76,6 +77,7 @@ def read_routing(chk: Checker, directory: Path, langs: tuple[str, ...], entries:
         language_words=folded("language_words"),
         smalltalk_words=folded("smalltalk_words"),
         card_words=folded("card_words"),
+        card_kinds=folded("card_kinds"),
         address_words=folded("address_words"),
         possessive_words=folded("possessive_words"),
         smalltalk_entry=smalltalk_entry,

@@ -64,7 +64,7 @@ def decide(matcher: Matcher, text: str, usual: str | None = None) -> Decision:
     lang = result.reply_language(usual or kb.default_language)
     if routed is not None and routed.kind == "emergency":
         return Decision("emergency", lang, result, result.entry_id if result.entry_id in kb.emergency else None)
-    if names_the_card(text, kb.routing, set(kb.affiliate.commands.get("card", {}).values())):
+    if names_the_card(text, kb.routing, set(kb.affiliate.commands.get("card", {}).values()), typed=True):
         return Decision("card", lang, result)  # "tarjeta roja", "where can I get the red card": the picture
     if result.claim_id is not None:
         return Decision("claim", lang, result, claim_id=result.claim_id)

@@ -63,11 +63,14 @@ def route(text: str, words: RoutingWords) -> Routed | None:
     return None
 
 
-def names_the_card(text: str, words: RoutingWords, card_names: set[str]) -> bool:
+def names_the_card(text: str, words: RoutingWords, card_names: set[str], typed: bool = False) -> bool:
     """True when a query asks for the rights card and nothing else: a card command name ("card",
     "tarjeta", plural too) plus only the card words ("rights card", "tarjeta de derechos"), so that
-    "green card application" is not taken for it."""
+    "green card application" is not taken for it. A ``typed`` message must also say which card (one of
+    ``card_kinds``: "red", "derechos"): "police want my card" or "necesito una tarjeta" may mean an ID."""
     found = {w[:-1] if w.endswith("s") and w[:-1] in card_names else w for w in words_of(text)}
+    if typed and not found & words.card_kinds:
+        return False
     return bool(found & card_names) and found <= words.card_words | card_names
 
 

@@ -124,9 +124,7 @@ CLAIMS = [
     ("red-cards-for-sale", "es", "estan vendiendo las tarjetas rojas en tiktok, hay que comprarlas?"),
     # From an operator's trial: the claim's own sentence, forwarded as it circulates, and short retellings.
     ("legalization-rumor", "en", "The White House is about to legalize immigrants without a criminal record"),
-    ("ice-at-schools", "en", "ICE is going into the schools to take students."),
-    ("ice-at-schools", "en", "is ICE going into schools to take kids"),
-    ("no-more-raids", "en", "ICE said no more raids, is that true?"),
+    ("ice-at-schools", "en", "ICE is going into the schools to take students."),  # the claim's own sentence
     ("infrared-drones", "es", "la migra usa drones infrarrojos"),
     ("fake-agents", "es", "hay gente haciendose pasar por ice para robar"),
 ]
@@ -158,6 +156,12 @@ def test_a_known_claim_gets_its_verdict_sources_and_date(cid, lang, text):
         ),
         ("es", "que es una orden de retencion migratoria"),
         ("en", "can police ask for my papers at a traffic stop in wyoming"),
+        # A parent's own question is not the rumor about schools, nor a question about raids "no more raids"
+        # (short retellings that caught these were taken out after a review).
+        ("en", "can ice take my kids from school"),
+        ("es", "pueden los agentes de inmigracion sacar a mis hijos de la escuela"),
+        ("en", "are there going to be more raids"),
+        ("es", "hay redadas hoy en cheyenne?"),
     ],
 )
 def test_a_question_that_only_mentions_a_claims_words_gets_no_verdict(lang, text):

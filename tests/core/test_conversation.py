@@ -484,6 +484,14 @@ def test_the_card_words_do_not_take_other_messages(text, not_card):
 
 
 @pytest.mark.parametrize(
+    "text", ["police want my card", "officer show me your card", "necesito una tarjeta", "mi tarjeta"]
+)
+def test_a_card_that_may_be_an_id_is_not_taken_for_the_rights_card(text):
+    # Typed without saying which card ("red", "derechos"), it may be an ID or a work permit (from a review).
+    assert CONV.understand(text, "en").route != "card"
+
+
+@pytest.mark.parametrize(
     ("query", "first"),
     # Both detainer entries fit "ice hold jail": the learned ranker puts the one about a person held in jail on
     # an ICE hold first (the general "what is a detainer" answer comes second).

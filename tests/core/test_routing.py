@@ -175,6 +175,19 @@ def test_language_request_re_shows_an_emergency_screen_or_a_shared_answer_opened
     assert_answer(send_text(CONV, user, text), "ice-at-door", lang)
 
 
+def test_a_language_request_in_a_group_never_brings_up_an_answer_read_in_private():
+    # From a review: "en español" in a group re-showed, for everyone there, what that person had opened in
+    # private (a shared answer's link about a deportation order).
+    from dataclasses import replace
+
+    user = fresh("en")
+    send_command(CONV, user, "start", "deportation-order_en")
+    in_group = replace(user, in_group=True)
+    reply = send_text(CONV, in_group, "en español por favor")
+    assert KB.entries["deportation-order"].text("es").title not in plain(reply)
+    assert plain(reply).startswith(ui("language set", "es"))
+
+
 @pytest.mark.parametrize(("delete", "lang", "text"), [("delete", "es", "en español"), ("borrar", "en", "in english")])
 def test_delete_forgets_the_remembered_answer_too(delete, lang, text):
     user = fresh(OTHER[lang])
