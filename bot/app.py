@@ -23,6 +23,7 @@ from bot.i18n import check_catalogs, use_locales_dir
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.knowledge.checks import ContentError
 from bot.matching.matcher import Matcher
+from bot.runtime import exitcodes
 from bot.runtime.config import Config
 from bot.yamlfile import Problem
 
@@ -47,6 +48,16 @@ def load_content(config: Config, *, card: bool = False) -> KnowledgeBase:
         if problems:
             raise ContentError(problems, "rights card")
     return kb
+
+
+def load_content_or_exit(config: Config, *, card: bool = False) -> KnowledgeBase:
+    """:func:`load_content` for a command: on broken content, print every problem
+    (:func:`report_problems`) and raise SystemExit with status 2 (``exitcodes.BAD_CONFIG``)."""
+    try:
+        return load_content(config, card=card)
+    except ContentError as exc:
+        report_problems(exc.problems, exc.what)
+        raise SystemExit(exitcodes.BAD_CONFIG) from None
 
 
 def report_problems(problems: Iterable[Problem | str], what: str, out: TextIO | None = None) -> None:

@@ -17,22 +17,11 @@ from bot import app, cli_review, cli_stats, version
 from bot.core.flood import FloodGuard
 from bot.i18n import check_catalogs, use_locales_dir
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
-from bot.knowledge.checks import ContentError
 from bot.matching.ranker import RankerUnavailable
 from bot.runtime import exitcodes
 from bot.runtime.config import Config, ConfigError
 from bot.screens.compose import length_problems, render_entry, to_plain, to_terminal
 from bot.yamlfile import Problem
-
-
-def _load_or_exit(config: Config, card: bool = False) -> KnowledgeBase:
-    """The checked content (:func:`bot.app.load_content`), or exit with status 2 after printing every
-    problem."""
-    try:
-        return app.load_content(config, card=card)
-    except ContentError as exc:
-        app.report_problems(exc.problems, exc.what)
-        raise SystemExit(exitcodes.BAD_CONFIG) from None
 
 
 def _check_lang(kb: KnowledgeBase, lang: str | None) -> None:
@@ -43,7 +32,7 @@ def _check_lang(kb: KnowledgeBase, lang: str | None) -> None:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """``kyr-bot ask``: print one answer as a person would read it."""
-    kb = _load_or_exit(args.config)
+    kb = app.load_content_or_exit(args.config)
     _check_lang(kb, args.lang)
     reply = app.build_conversation(kb, args.config).ask(args.question, lang=args.lang)
     if reply.photo is not None:  # the rights card: a picture, which a terminal cannot show
@@ -56,7 +45,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_match(args: argparse.Namespace) -> int:
     """One output line per input line: what the conversation would do with each message."""
-    kb = _load_or_exit(args.config)
+    kb = app.load_content_or_exit(args.config)
     conversation = app.build_conversation(kb, args.config)
     for line in sys.stdin:
         query = line.rstrip("\r\n")
@@ -112,7 +101,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """``kyr-bot export --json``: the whole knowledge base as JSON."""
-    kb = _load_or_exit(args.config)
+    kb = app.load_content_or_exit(args.config)
     entries = []
     for entry in kb.entries.values():
         entries.append(
@@ -143,7 +132,7 @@ def cmd_card(args: argparse.Namespace) -> int:
     """``kyr-bot card``: write the rights card picture (PNG) for one language."""
     from bot.card.render import render_card
 
-    kb = _load_or_exit(args.config, card=True)
+    kb = app.load_content_or_exit(args.config, card=True)
     lang = args.lang or kb.default_language
     _check_lang(kb, lang)
     if kb.card is None:
@@ -164,7 +153,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     """``kyr-bot chat``: the conversation in the terminal."""
     from bot.channels.console import run_console
 
-    kb = _load_or_exit(args.config)
+    kb = app.load_content_or_exit(args.config)
     _check_lang(kb, args.lang)
     conversation = app.build_conversation(kb, args.config, flood=FloodGuard())
     return run_console(conversation, lang=args.lang, system_language=args.config.system_language)
@@ -172,7 +161,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Fit the matcher's ranker and write it where the package ships it (or to --out)."""
-    kb = _load_or_exit(args.config)
+    kb = app.load_content_or_exit(args.config)
     try:
         trained = app.train(kb, Path(args.out) if args.out else None)
     except RankerUnavailable as exc:

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 from bot import app, resources
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
-from bot.knowledge.checks import Checker, ContentError
+from bot.knowledge.checks import Checker
 from bot.knowledge.examples_file import check_example_file, example_key
 from bot.runtime import exitcodes
 from bot.runtime.records import Queued, ReviewQueue
@@ -204,11 +204,7 @@ def cmd_review(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
         if not questions:
             print(f"kyr-bot review: no questions waiting in {data_dir}.")
             return exitcodes.OK
-        try:
-            kb = app.load_content(args.config)
-        except ContentError as exc:
-            app.report_problems(exc.problems, exc.what)
-            return exitcodes.BAD_CONFIG
+        kb = app.load_content_or_exit(args.config)
         session = Session(kb, queue, path, stdin or sys.stdin, sys.stdout)
         session.run(questions)
     finally:

@@ -221,7 +221,6 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def _chart(args: argparse.Namespace, rows: list[Row], today: dt.date, weeks: int) -> int:
     from bot import app  # the knowledge base names the topics
-    from bot.knowledge.checks import ContentError
 
     try:
         import matplotlib  # noqa: F401 - only to say clearly that it is missing
@@ -231,11 +230,7 @@ def _chart(args: argparse.Namespace, rows: list[Row], today: dt.date, weeks: int
             file=sys.stderr,
         )
         return exitcodes.BAD_CONFIG
-    try:
-        kb = app.load_content(args.config)
-    except ContentError as exc:
-        app.report_problems(exc.problems, exc.what)
-        return exitcodes.BAD_CONFIG
+    kb = app.load_content_or_exit(args.config)
     lang = args.lang or kb.default_language
     starts, series = weekly_by_topic(rows, kb, today, weeks, lang)
     output = Path(args.chart)
