@@ -151,16 +151,16 @@ def baseline_train(out: Path) -> int:
     from sklearn.linear_model import LogisticRegression
 
     from bot import app
-    from bot.matching import ranker
+    from bot.matching import fitting
     from bot.matching.matcher import Matcher
     from bot.runtime.config import Config
 
     kb = app.load_content(Config.from_env(os.environ, need_token=False))
-    texts, labels = ranker.training_texts(kb, Matcher(kb, learned=False).prepare)
+    texts, labels = fitting.training_texts(kb, Matcher(kb, learned=False).prepare)
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=False, sublinear_tf=True)
     words = TfidfVectorizer(analyzer="word", lowercase=False, sublinear_tf=True, token_pattern=r"\S\S+")
     x = hstack([chars.fit_transform([t[0] for t in texts]), words.fit_transform([t[1] for t in texts])]).tocsr()
-    model = LogisticRegression(C=ranker.REGULARISATION, max_iter=3000).fit(x, labels)
+    model = LogisticRegression(C=fitting.REGULARISATION, max_iter=3000).fit(x, labels)
     out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out / "baseline.npz", coef=model.coef_.astype(np.float32), intercept=model.intercept_)
     return 0

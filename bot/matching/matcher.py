@@ -123,7 +123,7 @@ class Matcher:
         self.ranker: Ranker | None = None
         self.calibration: Calibration | None = None
         if learned:
-            self._use(ranker or load_ranker(kb, cache_dir, self.prepare, fit=self.fit))
+            self._use(ranker or load_ranker(kb, cache_dir, self.fit))
 
     def _use(self, ranker: Ranker) -> None:
         """Score with ``ranker`` (and its calibration)."""

@@ -2,7 +2,7 @@
 
 It is trained only on the knowledge base: titles, question phrasings and the labelled examples of how
 people really ask (``examples/*.yaml``), in both languages; 'unsupported' entries are classes too, so
-questions like theirs fall back. Fitting needs scikit-learn (a dependency,
+questions like theirs fall back. Fitting needs scikit-learn (a dependency, :mod:`.fitting`,
 imported only to fit); scoring needs only numpy: the fitted vocabulary, idf weights and linear weights are saved as an
 ``.npz`` plus JSON (no pickle) and :meth:`Ranker.vector` reproduces scikit-learn's features exactly.
 
@@ -21,8 +21,7 @@ import logging
 import os
 import re
 import tempfile
-import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,13 +30,10 @@ import numpy as np
 
 from bot.knowledge import KnowledgeBase
 
-MODEL_VERSION = "5"  # bump when features, hyper-parameters or the calibration change: old models are then ignored
+MODEL_VERSION = "6"  # bump when features, hyper-parameters or the calibration change: old models are then ignored
 CHAR_NGRAMS = (3, 4)  # letters; 2-5 scored the same on the tuning sets and cost 1.8x the fit (fit_model)
 WORD_NGRAMS = (1, 1)
-REGULARISATION = 10.0  # logistic regression's C
-EPOCHS = 10  # SAGA's passes over the training texts: the fit stops here, on purpose (see fit_model)
 GRAM_CACHE_WORDS = 50_000  # words whose n-gram ids are remembered (a few MB at most)
-SEED = 0  # SAGA visits the texts in a random order: a fixed seed gives the same model for the same content
 PACKAGE_MODEL_DIR = Path(__file__).resolve().parent / "model"
 
 TextPair = tuple[str, str]  # (words for character n-grams, terms for word features), both folded
@@ -236,90 +232,6 @@ def _atomic(path: Path, write: Callable) -> None:
         raise
 
 
-def training_texts(kb: KnowledgeBase, prepare: Callable[[str], TextPair]) -> tuple[list[TextPair], list[str]]:
-    """Every title and question phrasing of every entry (both languages) and every training example
-    (``examples/*.yaml``), prepared, with its entry id."""
-    texts: list[TextPair] = []
-    labels: list[str] = []
-    for entry in kb.entries.values():
-        for text in entry.texts.values():
-            for chunk in (text.title, *text.questions):
-                texts.append(prepare(chunk))
-                labels.append(entry.id)
-    for example in kb.examples:
-        texts.append(prepare(example.text))
-        labels.append(example.entry_id)
-    return texts, labels
-
-
-def vectorizers() -> tuple:
-    """The two scikit-learn vectorizers the ranker reproduces (imports scikit-learn)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, lowercase=False, sublinear_tf=True,
-                            dtype=np.float64)  # fmt: skip
-    words = TfidfVectorizer(analyzer="word", ngram_range=WORD_NGRAMS, lowercase=False, sublinear_tf=True,
-                            token_pattern=r"\S\S+", dtype=np.float64)  # fmt: skip
-    return chars, words
-
-
-def fit_model(texts: Sequence[TextPair], labels: Sequence[str], digest: str = "") -> Ranker:
-    """Fit a ranker on prepared ``texts`` (see :func:`training_texts`) labelled with entry ids (at least
-    two different ones): the two vectorizers, then a multinomial logistic regression (``C`` =
-    :data:`REGULARISATION`) by SAGA on float32 features, stopped after :data:`EPOCHS` passes, in the
-    order :data:`SEED` draws. It reads nothing but its arguments and keeps no state, so a caller may fit
-    on part of the texts (folds, for calibration) as often as it likes: on today's content a call costs
-    about 0.6 s of CPU and 25 MiB on top of scikit-learn's own 85 MiB. ``digest`` is stamped on the
-    result. Raises RankerUnavailable without scikit-learn.
-
-    Why SAGA, stopped early (figures: README, "Performance"; ``python -m benchmarks.fit``): lbfgs,
-    scikit-learn's default, keeps ten pairs of vectors the size of the weights (entries x features:
-    about 200 MiB today, 800 MiB for four times the entries) and took 15-20 s of CPU. A SAGA pass costs
-    (non-zero features) x (entries), which grows with the square of the content, so the fit makes few
-    passes over few non-zeros: 3-4 letter n-grams have 56% of the 2-5 ones' non-zeros. Ten passes are
-    close to, not at, the optimum; what that costs in errors, set by set and across seeds, is in the
-    README ("Performance")."""
-    try:
-        from scipy.sparse import csr_matrix, hstack
-        from sklearn.exceptions import ConvergenceWarning
-        from sklearn.linear_model import LogisticRegression
-    except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise RankerUnavailable(
-            "fitting the matcher's ranker needs scikit-learn (pip install scikit-learn), "
-            "or ship a pre-built model with `kyr-bot train`"
-        ) from exc
-    chars, words = vectorizers()
-    x_chars = chars.fit_transform([t[0] for t in texts])
-    x_words = words.fit_transform([t[1] for t in texts])
-    # The intercept as a last column of ones: SAGA then learns it at the weights' pace (scikit-learn's own
-    # intercept moves 100 times slower on sparse data and was still far off after 100 passes).
-    ones = csr_matrix(np.ones((len(texts), 1)))
-    x = hstack([x_chars, x_words, ones]).tocsr().astype(np.float32)  # float32: the passes read half the bytes
-    model = LogisticRegression(
-        C=REGULARISATION, solver="saga", max_iter=EPOCHS, tol=0.0, random_state=SEED, fit_intercept=False
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # stopping after EPOCHS passes is the point
-        model.fit(x, list(labels))
-    return Ranker(
-        classes=[str(c) for c in model.classes_],
-        char_vocab={str(k): int(v) for k, v in chars.vocabulary_.items()},
-        char_idf=chars.idf_.astype(np.float64),
-        word_vocab={str(k): int(v) for k, v in words.vocabulary_.items()},
-        word_idf=words.idf_.astype(np.float64),
-        coef=np.ascontiguousarray(model.coef_[:, :-1], dtype=np.float32),
-        intercept=model.coef_[:, -1].astype(np.float64),
-        digest=digest,
-    )
-
-
-def fit_ranker(kb: KnowledgeBase, prepare: Callable[[str], TextPair]) -> Ranker:
-    """Fit the ranker on the whole knowledge base (:func:`training_texts`, :func:`fit_model`), stamped
-    with its :func:`kb_hash`. Needs scikit-learn (a dependency; RankerUnavailable without it)."""
-    texts, labels = training_texts(kb, prepare)
-    return fit_model(texts, labels, digest=kb_hash(kb))
-
-
 CACHE_SPARE = 1  # models a cache directory keeps besides the one in use (the last one used before it)
 _MODEL_NAME = re.compile(r"^[0-9a-f]{16}$")  # a model's file stem: a kb_hash
 
@@ -364,14 +276,13 @@ def model_path(directory: Path, digest: str) -> Path:
 def load_ranker(
     kb: KnowledgeBase,
     cache_dir: Path | None,
-    prepare: Callable[[str], TextPair],
+    fit: Callable[[], Ranker],
     shipped: Path = PACKAGE_MODEL_DIR,
-    fit: Callable[[], Ranker] | None = None,
 ) -> Ranker:
-    """The ranker for ``kb``: shipped in the package, else cached in ``cache_dir`` (fitted and written
-    there when missing; the cache then keeps the new model and :data:`CACHE_SPARE` older ones), else
-    fitted in memory, by ``fit`` (the matcher's whole fit, calibration included; default: the ranker
-    alone). A model whose hash does not match is never used."""
+    """The ranker for ``kb``: shipped in the package, else cached in ``cache_dir`` (fitted by ``fit`` and
+    written there when missing; the cache then keeps the new model and :data:`CACHE_SPARE` older ones),
+    else fitted in memory by ``fit`` (the matcher's whole fit, calibration included: :mod:`.training`).
+    A model whose hash does not match is never used."""
     digest = kb_hash(kb)
     if digest in _LOADED:
         return _LOADED[digest]
@@ -394,7 +305,7 @@ def load_ranker(
         "Fitting the matcher's model for this content: a few seconds, once (it is then kept in %s).",
         cache_dir or "memory only",
     )
-    ranker = fit() if fit is not None else fit_ranker(kb, prepare)
+    ranker = fit()
     if cache_dir is not None:
         try:  # a read-only data dir only costs a fit at each start: say so, once
             ranker.save(model_path(cache_dir, digest))

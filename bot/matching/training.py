@@ -21,7 +21,8 @@ from collections.abc import Callable
 
 from bot.knowledge import KnowledgeBase
 from bot.matching.confidence import Signals, fit_calibration
-from bot.matching.ranker import Ranker, TextPair, fit_model, kb_hash, training_texts
+from bot.matching.fitting import fit_model, training_texts
+from bot.matching.ranker import Ranker, TextPair, kb_hash
 
 FOLDS = 3  # the examples are read by rankers that did not see them, a third at a time
 

@@ -261,11 +261,11 @@ UNSURE_EN = (
     "my dad got arrested for a dui thing on saturday and now the jail says he cant get out bc of immigration. "
     "my mom is freaking out and doesnt speak english. what do we do??"
 )
-UNSURE_ES = "tengo q abrir si dicen que nomas quieren platicar?"  # the issue's own example of a half-understood ask
+UNSURE_ES = "tienen que tener papel del juez?"  # a half-understood ask: which paper, for what?
 
 
 @pytest.mark.parametrize(
-    ("question", "lang", "expected"), [(UNSURE_EN, "en", "held-on-detainer"), (UNSURE_ES, "es", "ice-at-door")]
+    ("question", "lang", "expected"), [(UNSURE_EN, "en", "held-on-detainer"), (UNSURE_ES, "es", "judicial-warrant")]
 )
 def test_did_you_mean_offers_answers_and_all_topics(question, lang, expected):
     user = fresh(OTHER[lang])

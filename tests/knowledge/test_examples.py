@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.matching.fitting import training_texts
 from bot.matching.matcher import Matcher
-from bot.matching.ranker import kb_hash, training_texts
+from bot.matching.ranker import kb_hash
 from testkit.paths import ROOT
 
 GOOD = """\

@@ -11,6 +11,7 @@ import pytest
 
 from bot.knowledge import KnowledgeBase
 from bot.matching.analysis import Analyzer
+from bot.matching.fitting import training_texts, vectorizers
 from bot.matching.matcher import Matcher
 from bot.matching.ranker import (
     Ranker,
@@ -18,8 +19,6 @@ from bot.matching.ranker import (
     kb_hash,
     load_ranker,
     model_path,
-    training_texts,
-    vectorizers,
     word_ngrams,
 )
 from bot.runtime.config import Config
@@ -103,8 +102,7 @@ def test_cache_is_used_and_keyed_by_content(kb: KnowledgeBase, ranker: Ranker, m
 
     monkeypatch.setattr(ranker_module, "_LOADED", {})
     ranker.save(model_path(tmp_path, kb_hash(kb)))
-    monkeypatch.setattr(ranker_module, "fit_ranker", lambda *a: pytest.fail("fitted despite a cached model"))
-    loaded = load_ranker(kb, tmp_path, matcher.prepare, shipped=tmp_path / "none")
+    loaded = load_ranker(kb, tmp_path, lambda: pytest.fail("fitted despite a cached model"), shipped=tmp_path / "none")
     assert loaded.digest == kb_hash(kb)
     # Edited content has another hash: the cached model no longer applies.
     entry = next(iter(kb.entries.values()))
@@ -134,15 +132,12 @@ def test_the_cache_keeps_the_model_in_use_and_the_last_one_used_before(
     # The bot ran on "a" again (a revert): using a cached model marks it as used.
     reverted = dataclasses.replace(ranker, digest=old[0])
     monkeypatch.setattr(ranker_module, "kb_hash", lambda kb: old[0])
-    monkeypatch.setattr(ranker_module, "fit_ranker", lambda *a: pytest.fail("fitted despite a cached model"))
-    assert load_ranker(kb, tmp_path, matcher.prepare, shipped=tmp_path / "none").digest == reverted.digest
+    refit = lambda: pytest.fail("fitted despite a cached model")  # noqa: E731
+    assert load_ranker(kb, tmp_path, refit, shipped=tmp_path / "none").digest == reverted.digest
     # Then the content is edited: a new model is fitted and cached.
     monkeypatch.setattr(ranker_module, "_LOADED", {})
     monkeypatch.setattr(ranker_module, "kb_hash", lambda kb: "00000000000000dd")
-    monkeypatch.setattr(
-        ranker_module, "fit_ranker", lambda kb, prepare: dataclasses.replace(ranker, digest="00000000000000dd")
-    )
-    load_ranker(kb, tmp_path, matcher.prepare, shipped=tmp_path / "none")
+    load_ranker(kb, tmp_path, lambda: dataclasses.replace(ranker, digest="00000000000000dd"), shipped=tmp_path / "none")
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == sorted(["00000000000000dd.npz", "00000000000000dd.json", "000000000000000a.npz",
                            "000000000000000a.json", "notes.npz"])  # fmt: skip
@@ -171,9 +166,8 @@ def test_unsupported_entry_is_named_in_json(matcher: Matcher):
 
 def test_train_command_writes_the_model_and_drops_stale_ones(ranker: Ranker, tmp_path, monkeypatch, capsys):
     from bot import cli
-    from bot.matching import ranker as ranker_module
 
-    monkeypatch.setattr(ranker_module, "fit_ranker", lambda kb, prepare: ranker)  # the plumbing, not the fit
+    monkeypatch.setattr(Matcher, "fit", lambda self: ranker)  # the plumbing, not the fit
     (tmp_path / "00000000000000aa.npz").write_bytes(b"stale")
     (tmp_path / "00000000000000aa.json").write_text("{}")
     args = cli.build_parser().parse_args(["train", "--out", str(tmp_path)])
@@ -189,10 +183,30 @@ def test_a_model_folder_the_bot_cannot_write_is_said_once_and_the_bot_still_answ
     from bot.matching import ranker as ranker_module
 
     monkeypatch.setattr(ranker_module, "_LOADED", {})
-    monkeypatch.setattr(ranker_module, "fit_ranker", lambda kb, prepare: ranker)
     (tmp_path / "taken").write_text("a file, not a folder", encoding="utf-8")
     unwritable = tmp_path / "taken" / "model"  # cannot be created (root may write anywhere else)
     with caplog.at_level("WARNING", logger=ranker_module.__name__):
-        assert load_ranker(kb, unwritable, matcher.prepare, shipped=tmp_path / "none") is ranker
+        assert load_ranker(kb, unwritable, lambda: ranker, shipped=tmp_path / "none") is ranker
     said = [r.getMessage() for r in caplog.records if "could not be kept" in r.getMessage()]
     assert len(said) == 1 and str(unwritable) in said[0] and "KYR_MODEL_DIR" in said[0]
+
+
+def test_naive_bayes_folds_into_linear_weights_exactly():
+    """The naive Bayes part of the ranker is read through the same linear weights: a softmax over
+    ``x @ weights.T`` gives scikit-learn's own naive Bayes probabilities, so folding it in loses nothing."""
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.naive_bayes import MultinomialNB
+
+    from bot.matching import fitting
+
+    rng = np.random.default_rng(7)
+    x = csr_matrix(rng.random((40, 12)) * (rng.random((40, 12)) < 0.3))
+    labels = [("a", "b", "c")[i % 3] for i in range(40)]
+    x1 = hstack([x, csr_matrix(np.ones((40, 1)))]).tocsr()
+    weights = fitting.naive_bayes_log_odds(x1, labels, ["a", "b", "c"])
+    z = x1 @ weights.T
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    ours = z / z.sum(axis=1, keepdims=True)
+    theirs = MultinomialNB(alpha=fitting.NB_ALPHA).fit(x, labels).predict_proba(x)
+    assert weights.shape == (3, 13)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)

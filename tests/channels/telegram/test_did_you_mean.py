@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from testkit.harness import buttons_of, knowledge, text_of
 
-UNSURE = "tengo q abrir si dicen que nomas quieren platicar?"
+UNSURE = "tienen que tener papel del juez?"  # which paper, for what: half understood
 
 
 async def test_did_you_mean_buttons_open_an_answer_and_none_of_these_leads_to_help(bot):
@@ -15,12 +15,12 @@ async def test_did_you_mean_buttons_open_an_answer_and_none_of_these_leads_to_he
     buttons = buttons_of(reply)
     options, none, sos = buttons[:-2], buttons[-2], buttons[-1]
     assert 1 <= len(options) <= 3 and all(len(b["text"]) <= 32 for b in options)
-    assert any(b["callback_data"] == "a:ice-at-door:es" for b in options)
+    assert any(b["callback_data"] == "a:judicial-warrant:es" for b in options)
     assert (none["text"], none["callback_data"]) == ("Ninguna de estas", "N::es")
     assert sos["callback_data"] == "e::es"
 
-    opened = await bot.press(4101, reply, "a:ice-at-door:es", "sendMessage")
-    assert text_of(opened).startswith(kb.entries["ice-at-door"].text("es").title)
+    opened = await bot.press(4101, reply, "a:judicial-warrant:es", "sendMessage")
+    assert text_of(opened).startswith(kb.entries["judicial-warrant"].text("es").title)
 
     help_screen = await bot.press(4101, reply, none["callback_data"], "sendMessage")
     text = text_of(help_screen)
