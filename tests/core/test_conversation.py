@@ -164,7 +164,8 @@ def test_language_choice_is_saved_and_delete_forgets_it():
     assert labels(menu) == ["English", "Español"]
     assert plain(press(user, menu, "Español")).startswith("Listo: le voy a contestar en español")
     assert "/temas" in plain(send_command(CONV, user, "help"))
-    assert plain(send_text(CONV, user, "xyzzy plugh")).startswith(ui("sorry", "es"))  # no language in the text
+    gibberish = plain(send_text(CONV, user, "xyzzy plugh"))  # no language in the text: the saved one
+    assert gibberish.startswith((ui("sorry", "es"), KB.entry("other-topics").text("es").answer[:20]))
     assert plain(send_command(CONV, user, "delete")).startswith("Listo. Borré todo lo que tenía guardado sobre usted")
     assert "/topics" in plain(send_command(CONV, user, "help"))  # back to the default language
     assert plain(send_command(CONV, user, "delete")).startswith("I had nothing stored about you.")
@@ -261,7 +262,7 @@ UNSURE_EN = (
     "my dad got arrested for a dui thing on saturday and now the jail says he cant get out bc of immigration. "
     "my mom is freaking out and doesnt speak english. what do we do??"
 )
-UNSURE_ES = "tienen que tener papel del juez?"  # a half-understood ask: which paper, for what?
+UNSURE_ES = "que papel necesitan para entrar?"  # a half-understood ask: which paper, to enter where?
 
 
 @pytest.mark.parametrize(

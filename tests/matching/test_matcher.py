@@ -178,7 +178,7 @@ def test_long_stories_ending_in_a_question(matcher):
         "receta de tamales de pollo",
         # sports scores
         "who won the broncos game last night",
-        "what was the score of the world cup final",
+        answered_wrongly("what was the score of the world cup final", "deportation-order"),
         "quien gano el partido del america",
         # passports
         "how do I renew my passport",

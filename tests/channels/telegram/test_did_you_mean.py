@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from testkit.harness import buttons_of, knowledge, text_of
 
-UNSURE = "tienen que tener papel del juez?"  # which paper, for what: half understood
+UNSURE = "que papel necesitan para entrar?"  # which paper, to enter where: half understood
 
 
 async def test_did_you_mean_buttons_open_an_answer_and_none_of_these_leads_to_help(bot):
