@@ -96,11 +96,6 @@ class LexicalScorer:
                 self.strength[t][idx] = MIN_STRENGTH + (1 - MIN_STRENGTH) * min(1.0, share / FULL_STRENGTH_SHARE)
             for t in answer_terms[idx] - counts.keys():
                 self.strength[t][idx] = ANSWER_WEIGHT * MIN_STRENGTH
-        # ... as arrays per term: (entry indices, strengths), in the dict's order.
-        self._strength = {
-            t: (np.fromiter(by_entry, dtype=np.intp, count=len(by_entry)), np.array(list(by_entry.values())))
-            for t, by_entry in self.strength.items()
-        }
 
     # ------------------------------------------------------------------ scoring
     def unknown_share(self, analysis: Analysis) -> float:
@@ -130,36 +125,29 @@ class LexicalScorer:
         # Long messages tell a story around the question: past a few terms' worth of weight, further
         # words (known to the knowledge base or not) dilute a match only a little.
         scale = min(total, self.coverage_cap) + BEYOND_CAP * max(0.0, total - self.coverage_cap)
-        # Sums below are taken term by term, in the query's order (np.bincount adds in input order).
-        pids: list[np.ndarray] = []
-        posted_weights: list[float] = []
-        entries: list[np.ndarray] = []
-        strengths: list[np.ndarray] = []
-        held_weights: list[float] = []
+        # Per entry, the weight of the query's terms it holds, by how strongly (a few entries per term).
+        covered: dict[int, float] = {}
         for t, w in zip(terms, weights, strict=True):
-            posted = self._postings.get(t)
-            if posted is not None:
-                pids.append(posted)
-                posted_weights.append(w)
-            held = self._strength.get(t)
-            if held is not None:
-                entries.append(held[0])
-                strengths.append(held[1])
-                held_weights.append(w)
-        if not entries:
+            for idx, strength in self.strength.get(t, {}).items():
+                covered[idx] = covered.get(idx, 0.0) + w * strength
+        if not covered:
             return {}
-        n = len(self.entry_ids)
-        touched = np.concatenate(entries)
-        mass = np.repeat(held_weights, [len(e) for e in entries]) * np.concatenate(strengths)
-        covered = np.bincount(touched, weights=mass, minlength=n)
-        best_phrase = np.zeros(n)  # per entry: the largest share of one phrasing's weight the query holds
-        if pids:
-            shared = np.repeat(posted_weights, [len(p) for p in pids])
-            overlap = np.bincount(np.concatenate(pids), weights=shared, minlength=len(self.phrasings))
-            best_phrase[self._phrased] = np.maximum.reduceat(overlap * self._phrase_inverse, self._phrase_starts)
-        coverage = np.minimum(1.0, covered / scale)
-        score = (100 * (PHRASE_SHARE * best_phrase * coverage + (1 - PHRASE_SHARE) * coverage)).tolist()
-        order = dict.fromkeys(touched.tolist())
-        if about_topic:
-            return {idx: score[idx] for idx in order if not self.smalltalk[idx]}
-        return {idx: score[idx] for idx in order}
+        # Per phrasing, the weight of the query's terms it holds (a common term is in hundreds of phrasings:
+        # arrays, summed term by term in the query's order as np.bincount adds in input order), then each
+        # entry's best share of one phrasing's weight.
+        posted = [(self._postings[t], w) for t, w in zip(terms, weights, strict=True) if t in self._postings]
+        best_phrase = [0.0] * len(self.entry_ids)
+        if posted:
+            pids = np.concatenate([p for p, _ in posted])
+            shared = np.repeat(np.array([w for _, w in posted]), [len(p) for p, _ in posted])
+            overlap = np.bincount(pids, weights=shared, minlength=len(self.phrasings))
+            best = np.zeros(len(self.entry_ids))
+            best[self._phrased] = np.maximum.reduceat(overlap * self._phrase_inverse, self._phrase_starts)
+            best_phrase = best.tolist()
+        out: dict[int, float] = {}
+        for idx, mass in covered.items():
+            if about_topic and self.smalltalk[idx]:
+                continue
+            coverage = min(1.0, mass / scale)
+            out[idx] = 100 * (PHRASE_SHARE * best_phrase[idx] * coverage + (1 - PHRASE_SHARE) * coverage)
+        return out
