@@ -42,6 +42,7 @@ class Analyzer:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         lex = kb.lexicon
+        self._terms: dict[str, str] = {}  # word -> term (term() remembers them; words repeat across messages)
         self.abbreviations = dict(lex.abbreviations)
         self.stopwords: frozenset[str] = frozenset().union(*lex.stopwords.values()) if lex.stopwords else frozenset()
         phrases = {" ".join(textnorm.words(k)): " ".join(textnorm.words(v)) for k, v in lex.phrases.items()}
@@ -217,11 +218,17 @@ class Analyzer:
         return best[0]
 
     def term(self, word: str) -> str:
-        """The synonym-group term of one folded, repaired word."""
-        if word in self.word_concepts:
-            return self.word_concepts[word]
-        key = textnorm.stem(word)
-        return self.concepts.get(key, key)
+        """The synonym-group term of one folded, repaired word (remembered per word)."""
+        found = self._terms.get(word)
+        if found is None:
+            if word in self.word_concepts:
+                found = self.word_concepts[word]
+            else:
+                key = textnorm.stem(word)
+                found = self.concepts.get(key, key)
+            if len(self._terms) < _CACHE_LIMIT:
+                self._terms[word] = found
+        return found
 
     # ---------------------------------------------------------------- public
     def words(self, text: str) -> list[str]:

@@ -40,13 +40,24 @@ class ClaimFinder:
                     terms = frozenset(analyzer.analyze(phrasing).terms)
                     if len(terms) >= MIN_CLAIM_TERMS:
                         self._phrasings.append(_Phrasing(claim.id, terms, sum(weight(t) for t in terms)))
+        # term -> the phrasings that hold it (in order): a message is checked only against phrasings it
+        # shares at least MIN_CLAIM_TERMS terms with, which no other phrasing can match.
+        self._holding: dict[str, list[int]] = {}
+        for i, held in enumerate(self._phrasings):
+            for t in held.terms:
+                self._holding.setdefault(t, []).append(i)
 
     def find(self, analysis: Analysis) -> str | None:
         """The id of the claim ``analysis`` (a message's) repeats best, or None."""
         terms = set(analysis.terms)
         total = sum(self._weight(t) for t in terms)
         best: tuple[float, str] | None = None
-        for phrasing in self._phrasings:
+        hits: dict[int, int] = {}
+        for t in terms:
+            for i in self._holding.get(t, ()):
+                hits[i] = hits.get(i, 0) + 1
+        for i in sorted(i for i, n in hits.items() if n >= MIN_CLAIM_TERMS):
+            phrasing = self._phrasings[i]
             shared = terms & phrasing.terms
             if len(shared) < MIN_CLAIM_TERMS:
                 continue

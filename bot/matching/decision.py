@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.matching.matcher import Alternative, Matcher, MatchResult
-from bot.matching.routing import alert_kind, names_the_card, route
+from bot.matching.routing import alert_kind, names_the_card, route, words_of
 
 ROUTES = ("answer", "did_you_mean", "fallback", "emergency", "language", "smalltalk", "alert", "claim", "card")
 
@@ -57,18 +57,19 @@ def decide(matcher: Matcher, text: str, usual: str | None = None) -> Decision:
     """The decision for a cleaned, non-empty message. ``usual`` is the reader's language (a saved choice,
     the app's language), used when the text's own language is unclear."""
     kb = matcher.kb
-    routed = route(text, kb.routing)
+    found = words_of(text)  # the routing words' reading of the text, shared by the three checks below
+    routed = route(text, kb.routing, found)
     if routed is not None and routed.kind == "language" and routed.lang:
         return Decision("language", routed.lang)
     result = matcher.match(text, lang_hint=usual)
     lang = result.reply_language(usual or kb.default_language)
     if routed is not None and routed.kind == "emergency":
         return Decision("emergency", lang, result, result.entry_id if result.entry_id in kb.emergency else None)
-    if names_the_card(text, kb.routing, set(kb.affiliate.commands.get("card", {}).values()), typed=True):
+    if names_the_card(text, kb.routing, kb.affiliate.commands.get("card", {}).values(), typed=True, found=found):
         return Decision("card", lang, result)  # "tarjeta roja", "where can I get the red card": the picture
     if result.claim_id is not None:
         return Decision("claim", lang, result, claim_id=result.claim_id)
-    kind = alert_kind(text, kb.routing) if kb.routing.alert_entry else None
+    kind = alert_kind(text, kb.routing, found) if kb.routing.alert_entry else None
     if kind is not None and result.entry_id in (None, kb.routing.alert_entry):
         # An alert-shaped message, unless the matcher is sure it asks something else: then that answer,
         # with a line on checking an alert first (measured: an alert's topic answered, e.g. what to do in

@@ -17,6 +17,7 @@ STOPWORD_WEIGHT = 25
 EVERYDAY_WEIGHT = 2
 MARK_BONUS = 1.5  # per Spanish-only character (ñ, á, ¿ ...), at most two counted
 MAX_WORD_EVIDENCE = 4.0
+EVIDENCE_CACHE_WORDS = 50_000  # words whose evidence is remembered (a few MB at most)
 CONFIDENT_MARGIN = 1.2  # log-likelihood lead for a clear language ("green card" alone is not: both languages say it)
 
 
@@ -56,6 +57,7 @@ class LanguageDetector:
         vocabulary = set().union(*counts.values())
         size = len(vocabulary) + 1
         self._log: dict[str, dict[str, float]] = {}
+        self._word_evidence: dict[str, tuple[float, ...]] = {}
         self._unseen: dict[str, float] = {}
         for lang, c in counts.items():
             total = sum(c.values()) + size
@@ -64,15 +66,26 @@ class LanguageDetector:
 
     def scores(self, words: list[str], raw_text: str = "") -> dict[str, float]:
         """Log-likelihood per language for a text's words."""
-        scores = {lang: 0.0 for lang in self.languages}
+        totals = [0.0] * len(self.languages)
         for word in words:
-            logs = {lang: self._log[lang].get(word, self._unseen[lang]) for lang in self.languages}
-            best = max(logs.values())
-            for lang in self.languages:
-                scores[lang] += max(logs[lang] - best, -MAX_WORD_EVIDENCE)
+            for i, evidence in enumerate(self._evidence(word)):
+                totals[i] += evidence
+        scores = dict(zip(self.languages, totals, strict=True))
         if "es" in scores and raw_text:
             scores["es"] += MARK_BONUS * min(textnorm.spanish_marks(raw_text), 2)
         return scores
+
+    def _evidence(self, word: str) -> tuple[float, ...]:
+        """What one word adds to each language's score (in :attr:`languages` order): its log-likelihood
+        there less the best language's, at least -MAX_WORD_EVIDENCE. Remembered per word."""
+        found = self._word_evidence.get(word)
+        if found is None:
+            logs = [self._log[lang].get(word, self._unseen[lang]) for lang in self.languages]
+            best = max(logs)
+            found = tuple(max(value - best, -MAX_WORD_EVIDENCE) for value in logs)
+            if len(self._word_evidence) < EVIDENCE_CACHE_WORDS:
+                self._word_evidence[word] = found
+        return found
 
     def detect(self, words: list[str], raw_text: str = "") -> LanguageGuess:
         """Guess from already-normalised words (see Analyzer.words) and the raw text."""

@@ -13,6 +13,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
+
 from bot.knowledge import KnowledgeBase
 from bot.matching.analysis import Analysis, Analyzer
 
@@ -78,9 +80,13 @@ class LexicalScorer:
         topic = {t for p in self.phrasings if not self.smalltalk[p.entry] for t in p.terms}
         self.topic_terms = frozenset(topic - small)  # words that only questions use
         self.smalltalk_terms = frozenset(small - topic)  # words that only greetings and thanks use
-        # Flat lists for the hot loop in scores().
-        self._phrase_entry = [p.entry for p in self.phrasings]
-        self._phrase_inverse = [1.0 / p.weight if p.weight else 0.0 for p in self.phrasings]
+        # Arrays for scores(): each phrasing's entry and 1/weight, each term's phrasings (ascending ids).
+        self._phrase_entry = np.array([p.entry for p in self.phrasings], dtype=np.intp)
+        self._phrase_inverse = np.array([1.0 / p.weight if p.weight else 0.0 for p in self.phrasings])
+        self._postings = {t: np.array(pids, dtype=np.intp) for t, pids in self.postings.items()}
+        # Phrasings come entry by entry: where each entry that has any begins (np.maximum.reduceat).
+        self._phrased = np.unique(self._phrase_entry)
+        self._phrase_starts = np.searchsorted(self._phrase_entry, self._phrased)
         # How strongly each term belongs to each entry: the share of its phrasings that use it, so that
         # "abogado" belongs to find-lawyer (most phrasings) far more than to about-bot (one phrasing).
         self.strength: dict[str, dict[int, float]] = defaultdict(dict)
@@ -106,38 +112,42 @@ class LexicalScorer:
         return self.unknown_weight
 
     def scores(self, analysis: Analysis) -> dict[int, float]:
-        """Score (0-100) of every entry that shares at least one term with the query."""
+        """Score (0-100) of every entry that shares at least one term with the query, by entry index, in
+        the order the query's terms first reach each entry."""
         terms = analysis.terms
         about_topic = any(t in self.topic_terms for t in terms)
         if about_topic:
             terms = tuple(t for t in terms if t not in self.smalltalk_terms)
         if not terms:
             return {}
-        weights = {t: self.weight(t) for t in terms}
-        total = sum(weights.values())
+        weights = [self.weight(t) for t in terms]
+        total = sum(weights)
         # Long messages tell a story around the question: past a few terms' worth of weight, further
         # words (known to the knowledge base or not) dilute a match only a little.
         scale = min(total, self.coverage_cap) + BEYOND_CAP * max(0.0, total - self.coverage_cap)
-        overlap: dict[int, float] = {}
-        get = overlap.get
-        for t, w in weights.items():
-            for pid in self.postings.get(t, ()):
-                overlap[pid] = get(pid, 0.0) + w
-        best_phrase: dict[int, float] = {}
-        entry_of, inverse = self._phrase_entry, self._phrase_inverse
-        for pid, shared in overlap.items():
-            idx = entry_of[pid]
-            cover = shared * inverse[pid]
-            if cover > best_phrase.get(idx, 0.0):
-                best_phrase[idx] = cover
-        covered: dict[int, float] = defaultdict(float)
-        for t, w in weights.items():
+        # Per entry, the weight of the query's terms it holds, by how strongly (a few entries per term).
+        covered: dict[int, float] = {}
+        for t, w in zip(terms, weights, strict=True):
             for idx, strength in self.strength.get(t, {}).items():
-                covered[idx] += w * strength
+                covered[idx] = covered.get(idx, 0.0) + w * strength
+        if not covered:
+            return {}
+        # Per phrasing, the weight of the query's terms it holds (a common term is in hundreds of phrasings:
+        # arrays, summed term by term in the query's order as np.bincount adds in input order), then each
+        # entry's best share of one phrasing's weight.
+        posted = [(self._postings[t], w) for t, w in zip(terms, weights, strict=True) if t in self._postings]
+        best_phrase = [0.0] * len(self.entry_ids)
+        if posted:
+            pids = np.concatenate([p for p, _ in posted])
+            shared = np.repeat(np.array([w for _, w in posted]), [len(p) for p, _ in posted])
+            overlap = np.bincount(pids, weights=shared, minlength=len(self.phrasings))
+            best = np.zeros(len(self.entry_ids))
+            best[self._phrased] = np.maximum.reduceat(overlap * self._phrase_inverse, self._phrase_starts)
+            best_phrase = best.tolist()
         out: dict[int, float] = {}
         for idx, mass in covered.items():
             if about_topic and self.smalltalk[idx]:
                 continue
             coverage = min(1.0, mass / scale)
-            out[idx] = 100 * (PHRASE_SHARE * best_phrase.get(idx, 0.0) * coverage + (1 - PHRASE_SHARE) * coverage)
+            out[idx] = 100 * (PHRASE_SHARE * best_phrase[idx] * coverage + (1 - PHRASE_SHARE) * coverage)
         return out

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -134,6 +134,10 @@ class Matcher:
         self._class_entry = np.array([index[c] for c in ranker.classes])
         self._answerable = np.array([kb.entries[c].answerable for c in ranker.classes])
         self._smalltalk = np.array([kb.entries[c].kind == "smalltalk" for c in ranker.classes])
+        # The same as Python lists, for the per-class loops of _learned_match.
+        self._class_entry_list: list[int] = self._class_entry.tolist()
+        self._answerable_list: list[bool] = self._answerable.tolist()
+        self._smalltalk_list: list[bool] = self._smalltalk.tolist()
         self.calibration = Calibration.from_dict(ranker.calibration) if ranker.calibration else None
 
     def fit(self) -> Ranker:
@@ -173,7 +177,7 @@ class Matcher:
             return self._lexical_match(query, lang, confident, analysis)
         if not analysis.terms:
             return MatchResult(query, lang, confident, None, 0.0, ())
-        return replace(self._learned_match(query, lang, confident, analysis), claim_id=self.claims.find(analysis))
+        return self._learned_match(query, lang, confident, analysis, self.claims.find(analysis))
 
     def read(self, query: str, analysis: Analysis | None = None) -> Reading | None:
         """The ranker's probabilities, the lexical scores and the decision's signals for ``query`` (None
@@ -238,49 +242,50 @@ class Matcher:
             return analysis
         return bare
 
-    def _learned_match(self, query: str, lang: str, confident: bool, analysis: Analysis) -> MatchResult:
+    def _learned_match(
+        self, query: str, lang: str, confident: bool, analysis: Analysis, claim_id: str | None = None
+    ) -> MatchResult:
         reading = self.read(query, analysis)
         if reading is None:
-            return MatchResult(query, lang, confident, None, 0.0, ())
+            return MatchResult(query, lang, confident, None, 0.0, (), claim_id=claim_id)
         assert self.ranker is not None
-        probs, classes = reading.probs, self.ranker.classes
-        order = [int(i) for i in np.argsort(-probs)]
-        top, best_p = order[0], float(probs[order[0]])
-        if not self._answerable[top]:
+        classes = self.ranker.classes
+        probs = reading.probs.tolist()  # Python floats: the same values, without numpy's cost per item
+        answerable, smalltalk, entry_of = self._answerable_list, self._smalltalk_list, self._class_entry_list
+        order = np.argsort(-reading.probs).tolist()
+        top, best_p = order[0], probs[order[0]]
+        if not answerable[top]:
             unsupported = classes[top] if best_p >= UNSUPPORTED_AT else None
-            return MatchResult(query, lang, confident, None, 100 * best_p, (), unsupported_id=unsupported)
+            return MatchResult(
+                query, lang, confident, None, 100 * best_p, (), unsupported_id=unsupported, claim_id=claim_id
+            )
         score = 100 * self.chance(reading.signals)
-        others = [i for i in order[1:] if self._answerable[i]]
+        others = [i for i in order[1:] if answerable[i]]
         ranking = tuple(
-            Alternative(classes[i], score * float(probs[i]) / best_p)
-            for i in (top, *others)
-            if probs[i] >= RANKING_MIN_PROB
+            Alternative(classes[i], score * probs[i] / best_p) for i in (top, *others) if probs[i] >= RANKING_MIN_PROB
         )[:MAX_RANKING]
         # Alternatives: entries the ranker also finds likely, or that the lexical scorer rates close to the top.
-        lexical = {int(i): reading.lexical.get(int(self._class_entry[i]), 0.0) for i in others}
-        floor = max(
-            LEXICAL_SUGGEST_AT, LEXICAL_ALTERNATIVE_RATIO * reading.lexical.get(int(self._class_entry[top]), 0.0)
-        )
+        lexical = reading.lexical
+        floor = max(LEXICAL_SUGGEST_AT, LEXICAL_ALTERNATIVE_RATIO * lexical.get(entry_of[top], 0.0))
         candidates = tuple(
-            Alternative(classes[i], score * float(probs[i]) / best_p)
+            Alternative(classes[i], score * probs[i] / best_p)
             for i in others
-            if probs[i] >= ALTERNATIVE_RATIO * best_p or lexical[i] >= floor
+            if probs[i] >= ALTERNATIVE_RATIO * best_p or lexical.get(entry_of[i], 0.0) >= floor
         )[:MAX_ALTERNATIVES]
-        if score >= ANSWER_AT or (self._smalltalk[top] and score >= SUGGEST_AT):
+        if score >= ANSWER_AT or (smalltalk[top] and score >= SUGGEST_AT):
             # Small talk ("gracias", "hola") is answered from the lower band: "did you mean: Thank you?" makes
             # no sense, and a greeting stated by mistake tells nobody anything wrong.
-            result = MatchResult(query, lang, confident, classes[top], score, candidates)
-        elif score >= SUGGEST_AT:
+            entry_id = classes[top]
+            return MatchResult(query, lang, confident, entry_id, score, candidates, ranking=ranking, claim_id=claim_id)
+        if score >= SUGGEST_AT:
             # Three buttons at most: the ranker's likeliest answers, in its order.
             options = tuple(
-                Alternative(classes[i], score * float(probs[i]) / best_p)
+                Alternative(classes[i], score * probs[i] / best_p)
                 for i in (top, *others)
-                if not self._smalltalk[i]  # "did you mean: Hello?" helps nobody
+                if not smalltalk[i]  # "did you mean: Hello?" helps nobody
             )[:MAX_ALTERNATIVES]
-            result = MatchResult(query, lang, confident, None, score, options)
-        else:
-            result = MatchResult(query, lang, confident, None, score, ())
-        return replace(result, ranking=ranking)
+            return MatchResult(query, lang, confident, None, score, options, ranking=ranking, claim_id=claim_id)
+        return MatchResult(query, lang, confident, None, score, (), ranking=ranking, claim_id=claim_id)
 
     def chance(self, signals: confidence.Signals) -> float:
         """The calibrated chance (0-1) that the top entry is right (a model without a calibration: the

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -113,6 +114,19 @@ class Ranker:
     calibration: dict[str, Any] | None = None  # the matcher's confidence model (bot.matching.confidence), JSON
     # word -> (vocabulary ids of its character n-grams, how many n-grams it has): words repeat across messages
     _grams: dict[str, tuple[tuple[int, ...], int]] = field(default_factory=dict, repr=False, compare=False)
+    # coef, feature by feature (features, classes): a message's few features are then a few rows next to each
+    # other in memory, not a few scattered numbers in every class's row
+    _by_feature: np.ndarray = field(init=False, repr=False, compare=False)
+
+    _idf: np.ndarray = field(init=False, repr=False, compare=False)  # char_idf, then word_idf
+
+    def __post_init__(self) -> None:
+        self._by_feature = np.ascontiguousarray(self.coef.T)
+        self._idf = np.concatenate([self.char_idf, self.word_idf])
+
+    def _weights_of(self, idx: np.ndarray) -> np.ndarray:
+        """``coef[:, idx]``, the same array (C order: the product with it adds up in the same order)."""
+        return np.ascontiguousarray(self._by_feature[idx].T)
 
     def _char_counts(self, text: str) -> tuple[dict[int, int], int, int]:
         """Counts of the known character n-grams of ``text``'s words (by vocabulary id), how many n-grams
@@ -146,41 +160,35 @@ class Ranker:
         return coverage
 
     def _vector(self, pair: TextPair) -> tuple[np.ndarray, np.ndarray, float]:
-        cols: list[np.ndarray] = []
-        vals: list[np.ndarray] = []
-        offset = 0
         char_counts, found, total = self._char_counts(pair[0])
         word_counts: dict[int, int] = {}
+        offset = len(self.char_vocab)  # word features come after the character ones
         for g in word_ngrams(pair[1]):
             j = self.word_vocab.get(g)
             if j is not None:
-                word_counts[j] = word_counts.get(j, 0) + 1
-        for counts, vocab, idf in (
-            (char_counts, self.char_vocab, self.char_idf),
-            (word_counts, self.word_vocab, self.word_idf),
-        ):
-            if counts:
-                idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-                tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-                v = (1.0 + np.log(tf)) * idf[idx]
-                v /= np.sqrt(v @ v)
-                cols.append(idx + offset)
-                vals.append(v)
-            offset += len(vocab)
+                word_counts[j + offset] = word_counts.get(j + offset, 0) + 1
         coverage = found / total if total else 1.0
-        if not cols:
+        n_chars, n = len(char_counts), len(char_counts) + len(word_counts)
+        if not n:
             return np.zeros(0, dtype=np.int64), np.zeros(0), coverage
-        return np.concatenate(cols), np.concatenate(vals), coverage
+        # Both blocks in one array, each then l2-normalised on its own.
+        idx = np.fromiter(itertools.chain(char_counts, word_counts), dtype=np.int64, count=n)
+        tf = np.fromiter(itertools.chain(char_counts.values(), word_counts.values()), dtype=np.float64, count=n)
+        v = (1.0 + np.log(tf)) * self._idf[idx]
+        for block in (v[:n_chars], v[n_chars:]):
+            if len(block):
+                block /= np.sqrt(block @ block)
+        return idx, v, coverage
 
     def decision(self, pair: TextPair) -> np.ndarray:
         """The linear model's raw scores, one per class."""
         idx, vals = self.vector(pair)
-        return self.coef[:, idx] @ vals + self.intercept
+        return self._weights_of(idx) @ vals + self.intercept
 
     def read(self, pair: TextPair) -> tuple[np.ndarray, float]:
         """(:meth:`probabilities`, :meth:`coverage`) of ``pair``, computed together."""
         idx, vals, coverage = self._vector(pair)
-        z = self.coef[:, idx] @ vals + self.intercept
+        z = self._weights_of(idx) @ vals + self.intercept
         z = np.exp(z - z.max())
         return z / z.sum(), coverage
 

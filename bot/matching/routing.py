@@ -3,7 +3,9 @@ here now, a request to switch language, small talk. The words are data (``knowle
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
@@ -34,44 +36,67 @@ def _help_word(word: str, words: RoutingWords) -> str:
     that are not already one of the routing words)."""
     if len(word) < FUZZY_HELP_MIN_CHARS or word in words.help_words or word in words.filler_words:
         return word
-    for help_word in sorted(words.help_words):
+    return _slip_of(word, words.help_words)
+
+
+@lru_cache(maxsize=10_000)
+def _slip_of(word: str, help_words: frozenset[str]) -> str:
+    """The first help word (alphabetically) one edit from ``word``, else ``word`` (remembered per word)."""
+    for help_word in sorted(help_words):
         if Levenshtein.distance(word, help_word, score_cutoff=1) <= 1:
             return help_word
     return word
 
 
-def route(text: str, words: RoutingWords) -> Routed | None:
+@lru_cache(maxsize=64)
+def _padded(phrases: Collection[str]) -> tuple[str, ...]:
+    """Each phrase with a space either side, to look for it as whole words in :func:`_joined` text."""
+    return tuple(f" {phrase} " for phrase in phrases)
+
+
+def _joined(found: list[str]) -> str:
+    return " " + " ".join(found) + " "
+
+
+def route(text: str, words: RoutingWords, found: list[str] | None = None) -> Routed | None:
     """Routed for a message that is a cry for help, says agents are here now, asks for a language or is
-    small talk; None for everything else (a question for the matcher, or an alert: :func:`is_alert`)."""
-    found = words_of(text)
+    small talk; None for everything else (a question for the matcher, or an alert: :func:`is_alert`).
+    ``found`` is ``words_of(text)``, when the caller has it already."""
+    found = words_of(text) if found is None else found
     if not found:
         return None
     wordset = set(found)
     cry = {_help_word(w, words) for w in found}
-    if cry & words.help_words and cry <= words.help_words | words.filler_words:
+    if not cry.isdisjoint(words.help_words) and all(w in words.help_words or w in words.filler_words for w in cry):
         return Routed("emergency")
-    joined = " " + " ".join(found) + " "
-    if any(f" {phrase} " in joined for phrase in words.here_now) and (
+    joined = _joined(found)
+    if any(phrase in joined for phrase in _padded(words.here_now)) and (
         wordset & words.agent_words or len(found) <= words.short_message_words
     ):
         return Routed("emergency")
     asked = [lang for lang, names in words.language_names.items() if wordset & names]
     if len(asked) == 1 and wordset <= words.language_words | words.language_names[asked[0]]:
         return Routed("language", asked[0])
-    if wordset - words.address_words and wordset <= words.smalltalk_words | words.address_words:
+    smalltalk, address = words.smalltalk_words, words.address_words
+    if not wordset <= address and all(w in smalltalk or w in address for w in wordset):
         return Routed("smalltalk")
     return None
 
 
-def names_the_card(text: str, words: RoutingWords, card_names: set[str], typed: bool = False) -> bool:
+def names_the_card(
+    text: str, words: RoutingWords, card_names: Collection[str], typed: bool = False, found: list[str] | None = None
+) -> bool:
     """True when a query asks for the rights card and nothing else: a card command name ("card",
     "tarjeta", plural too) plus only the card words ("rights card", "tarjeta de derechos"), so that
     "green card application" is not taken for it. A ``typed`` message must also say which card (one of
-    ``card_kinds``: "red", "derechos"): "police want my card" or "necesito una tarjeta" may mean an ID."""
-    found = {w[:-1] if w.endswith("s") and w[:-1] in card_names else w for w in words_of(text)}
-    if typed and not found & words.card_kinds:
+    ``card_kinds``: "red", "derechos"): "police want my card" or "necesito una tarjeta" may mean an ID.
+    ``found`` is ``words_of(text)``, when the caller has it already."""
+    said = {
+        w[:-1] if w.endswith("s") and w[:-1] in card_names else w for w in (words_of(text) if found is None else found)
+    }
+    if typed and not said & words.card_kinds:
         return False
-    return bool(found & card_names) and found <= words.card_words | card_names
+    return not said.isdisjoint(card_names) and all(w in words.card_words or w in card_names for w in said)
 
 
 def is_alert(text: str, words: RoutingWords) -> bool:
@@ -79,22 +104,23 @@ def is_alert(text: str, words: RoutingWords) -> bool:
     return alert_kind(text, words) is not None
 
 
-def alert_kind(text: str, words: RoutingWords) -> str | None:
+def alert_kind(text: str, words: RoutingWords, found: list[str] | None = None) -> str | None:
     """How a message is alert-shaped (routing.yaml's ``alert_*`` lists): ``'share'`` when it says to pass
     it on (an alert whatever it is about), ``'shape'`` when it says agents are coming somewhere or names a
     checkpoint or a raid with a coming time (unless it asks what to do about one's own situation: "hubo
-    una redada hoy en mi trabajo, ¿qué hago?"), None otherwise."""
-    found = words_of(text)
+    una redada hoy en mi trabajo, ¿qué hago?"), None otherwise. ``found`` is ``words_of(text)``, when the
+    caller has it already."""
+    found = words_of(text) if found is None else found
     if not found:
         return None
-    joined = " " + " ".join(found) + " "
+    joined = _joined(found)
     wordset = set(found)
-    if any(f" {phrase} " in joined for phrase in words.alert_share):
+    if any(phrase in joined for phrase in _padded(words.alert_share)):
         return "share"
     if len(found) > ALERT_MAX_WORDS:
         return None  # a long story that mentions a raid is someone's situation, not a warning to pass on
-    if wordset & words.agent_words and any(f" {phrase} " in joined for phrase in words.alert_coming):
+    if wordset & words.agent_words and any(phrase in joined for phrase in _padded(words.alert_coming)):
         return "shape"
-    warned = any(f" {phrase} " in joined for phrase in words.alert_words)  # words and phrases ("puesto de control")
-    asks_for_self = any(f" {phrase} " in joined for phrase in words.own_question)  # "hubo una redada, ¿qué hago?"
+    warned = any(phrase in joined for phrase in _padded(words.alert_words))  # words and phrases ("puesto de control")
+    asks_for_self = any(phrase in joined for phrase in _padded(words.own_question))  # "hubo una redada, ¿qué hago?"
     return "shape" if warned and bool(wordset & words.alert_times) and not asks_for_self else None

@@ -83,6 +83,15 @@ def test_probabilities_are_a_distribution(ranker: Ranker, matcher: Matcher):
         assert p.shape == (len(ranker.classes),) and abs(p.sum() - 1) < 1e-9 and (p >= 0).all()
 
 
+def test_scores_are_exactly_the_linear_model_over_the_features(kb: KnowledgeBase, ranker: Ranker, matcher: Matcher):
+    """The weights kept feature by feature give the very numbers of ``coef[:, features] @ values``."""
+    texts = [q for e in kb.entries.values() for t in e.texts.values() for q in t.questions][:300] + SAMPLES
+    for text in texts:
+        pair = matcher.prepare(text)
+        idx, vals = ranker.vector(pair)
+        assert np.array_equal(ranker.decision(pair), ranker.coef[:, idx] @ vals + ranker.intercept)
+
+
 def test_saved_model_is_pickle_free_and_round_trips(ranker: Ranker, matcher: Matcher, tmp_path):
     path = model_path(tmp_path, ranker.digest)
     ranker.save(path)

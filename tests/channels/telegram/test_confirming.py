@@ -157,3 +157,43 @@ async def test_the_last_confirmation_at_a_stop_leaves_an_update_still_waiting_ho
     now[0] += HOLD_SECONDS + 5  # 500 has waited for over a minute
     await poller.confirm()
     assert posted and "offset=500&" in posted[-1], posted
+
+
+async def test_handled_ids_are_in_the_state_file_before_a_poll_confirms_them(tmp_path):
+    # Whatever a poll's offset confirms to Telegram is already in the state file, so a process killed at any
+    # moment never answers it twice.
+    from types import SimpleNamespace
+    from urllib.parse import parse_qs, urlparse
+
+    from bot.channels.telegram.intake import Intake
+    from bot.channels.telegram.poller import Poller
+    from bot.channels.telegram.polling import ConflictGuard
+
+    store = SqliteStore(tmp_path)
+    ledger = UpdateLedger(store)
+    seen: list[tuple[int, set[int]]] = []  # (the poll's offset, the handled ids in the file then)
+
+    class Request:
+        read_timeout = 5.0
+
+        async def post(self, url: str, read_timeout: float) -> list:
+            offset = int(parse_qs(urlparse(url).query)["offset"][0])
+            seen.append((offset, store.handled_among(range(700, 710))))
+            return []
+
+    app = SimpleNamespace(bot=SimpleNamespace(base_url="https://api.example/botTOKEN"))
+    poller = Poller(app, Request(), Intake(app, ledger, ["message"]), ConflictGuard(0), timeout=1, allowed=["message"])
+    assert ledger.claim(list(range(700, 705))) == list(range(700, 705))
+    poller.highest = 704
+    for update_id in (700, 701, 703):
+        ledger.done(update_id)
+    await poller.poll(0)  # 702 is still on its way: the offset stops there
+    ledger.done(702)
+    ledger.done(704)
+    await poller.confirm()
+    assert [offset for offset, _ in seen] == [702, 705]
+    before = 700  # each poll confirms the ids from the previous poll's offset up to its own
+    for offset, in_file in seen:
+        assert set(range(before, offset)) <= in_file, (offset, in_file)
+        before = offset
+    store.close()
