@@ -15,7 +15,9 @@ from bot.knowledge import KnowledgeBase
 from bot.matching.ranker import CHAR_NGRAMS, WORD_NGRAMS, Ranker, RankerUnavailable, TextPair
 
 REGULARISATION = 10.0  # logistic regression's C
-EPOCHS = 10  # SAGA's passes over the training texts: the fit stops here, on purpose (see fit_model)
+EPOCHS = 10  # SAGA's passes over REFERENCE_ROWS training texts: the fit stops there, on purpose (fit_model)
+REFERENCE_ROWS = 5_000  # about today's training texts (4,953): bigger content gets fewer passes (saga_passes)
+MIN_PASSES = 2
 NB_WEIGHT = 0.1  # naive Bayes' share of the ranker's log-odds (fit_model; chosen on the tuning sets, 4 seeds)
 NB_ALPHA = 0.1  # naive Bayes' additive smoothing
 SEED = 0  # SAGA visits the texts in a random order: a fixed seed gives the same model for the same content
@@ -48,22 +50,35 @@ def vectorizers() -> tuple:
     return chars, words
 
 
-def fit_model(texts: Sequence[TextPair], labels: Sequence[str], digest: str = "") -> Ranker:
+def saga_passes(rows: int) -> int:
+    """SAGA's passes over ``rows`` training texts: as many row updates as :data:`EPOCHS` passes over
+    :data:`REFERENCE_ROWS` (10 passes for today's content), and never fewer than :data:`MIN_PASSES`.
+
+    A pass costs (rows) x (non-zero features a row) x (entries): both the rows and the entries grow with
+    the content, so a fixed number of passes grows with its square (measured: four times the content took
+    6.8x the CPU of today's fit, calibration included). A fixed number of row updates grows with the
+    number of entries only; four copies of every row make each pass worth four, so the scaled copy in
+    ``benchmarks/fit.py`` gets the same model-building work per entry as today's content."""
+    return max(MIN_PASSES, round(EPOCHS * REFERENCE_ROWS / max(1, rows)))
+
+
+def fit_model(texts: Sequence[TextPair], labels: Sequence[str], digest: str = "", passes: int | None = None) -> Ranker:
     """Fit a ranker on prepared ``texts`` (see :func:`training_texts`) labelled with entry ids (at least
     two different ones): the two vectorizers, then a multinomial logistic regression (``C`` =
-    :data:`REGULARISATION`) by SAGA on float32 features, stopped after :data:`EPOCHS` passes, in the
-    order :data:`SEED` draws. It reads nothing but its arguments and keeps no state, so a caller may fit
-    on part of the texts (folds, for calibration) as often as it likes: on today's content a call costs
-    about 0.6 s of CPU and 25 MiB on top of scikit-learn's own 85 MiB. ``digest`` is stamped on the
-    result. Raises RankerUnavailable without scikit-learn.
+    :data:`REGULARISATION`) by SAGA on float32 features, stopped after ``passes`` passes (default:
+    :func:`saga_passes` of the texts given), in the order :data:`SEED` draws, and a naive Bayes folded
+    into its weights (:func:`naive_bayes_log_odds`). It reads nothing but its arguments and keeps no
+    state, so a caller may fit on part of the texts (folds, for calibration) as often as it likes: on
+    today's content a call costs about 0.8 s of CPU and 25 MiB on top of scikit-learn's own 85 MiB.
+    ``digest`` is stamped on the result. Raises RankerUnavailable without scikit-learn.
 
     Why SAGA, stopped early (figures: README, "Performance"; ``python -m benchmarks.fit``): lbfgs,
     scikit-learn's default, keeps ten pairs of vectors the size of the weights (entries x features:
     about 200 MiB today, 800 MiB for four times the entries) and took 15-20 s of CPU. A SAGA pass costs
-    (non-zero features) x (entries), which grows with the square of the content, so the fit makes few
-    passes over few non-zeros: 3-4 letter n-grams have 56% of the 2-5 ones' non-zeros. Ten passes are
-    close to, not at, the optimum; what that costs in errors, set by set and across seeds, is in the
-    README ("Performance")."""
+    (non-zero features) x (entries), so the fit makes few passes (:func:`saga_passes`) over few
+    non-zeros: 3-4 letter n-grams have 56% of the 2-5 ones' non-zeros. Ten passes are close to, not at,
+    the optimum; what that costs in errors, set by set and across seeds, is in the README
+    ("Performance")."""
     try:
         from scipy.sparse import csr_matrix, hstack
         from sklearn.exceptions import ConvergenceWarning
@@ -81,10 +96,15 @@ def fit_model(texts: Sequence[TextPair], labels: Sequence[str], digest: str = ""
     ones = csr_matrix(np.ones((len(texts), 1)))
     x = hstack([x_chars, x_words, ones]).tocsr().astype(np.float32)  # float32: the passes read half the bytes
     model = LogisticRegression(
-        C=REGULARISATION, solver="saga", max_iter=EPOCHS, tol=0.0, random_state=SEED, fit_intercept=False
+        C=REGULARISATION,
+        solver="saga",
+        max_iter=passes or saga_passes(len(texts)),
+        tol=0.0,
+        random_state=SEED,
+        fit_intercept=False,
     )
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # stopping after EPOCHS passes is the point
+        warnings.simplefilter("ignore", ConvergenceWarning)  # stopping after a few passes is the point
         model.fit(x, list(labels))
     weights = naive_bayes_log_odds(x, labels, [str(c) for c in model.classes_])
     weights *= NB_WEIGHT

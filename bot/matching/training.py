@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from bot.knowledge import KnowledgeBase
 from bot.matching.confidence import Signals, fit_calibration
-from bot.matching.fitting import fit_model, training_texts
+from bot.matching.fitting import fit_model, saga_passes, training_texts
 from bot.matching.ranker import Ranker, TextPair, kb_hash
 
 FOLDS = 3  # the examples are read by rankers that did not see them, a third at a time
@@ -44,11 +44,12 @@ def fit_calibrated(
     texts, labels = training_texts(kb, prepare)
     examples_from = len(texts) - len(kb.examples)  # training_texts lists phrasings first, then examples
     fold = [fold_of(x.text) for x in kb.examples]
+    passes = saga_passes(len(texts))  # every fit of this content makes the same passes, the folds' included
     signals: list[Signals] = []
     right: list[bool] = []
     for k in range(FOLDS):
         kept = [i for i in range(len(texts)) if i < examples_from or fold[i - examples_from] != k]
-        read = reader_for(fit_model([texts[i] for i in kept], [labels[i] for i in kept]))
+        read = reader_for(fit_model([texts[i] for i in kept], [labels[i] for i in kept], passes=passes))
         for example, f in zip(kb.examples, fold, strict=True):
             if f != k:
                 continue
@@ -59,6 +60,6 @@ def fit_calibrated(
             if answerable:  # an unsupported top entry falls back: the chance of an answer is not asked
                 signals.append(row)
                 right.append(top == example.entry_id)
-    ranker = fit_model(texts, labels, digest=kb_hash(kb))
+    ranker = fit_model(texts, labels, digest=kb_hash(kb), passes=passes)
     ranker.calibration = fit_calibration(signals, right).as_dict()
     return ranker

@@ -219,3 +219,18 @@ def test_naive_bayes_folds_into_linear_weights_exactly():
     theirs = MultinomialNB(alpha=fitting.NB_ALPHA).fit(x, labels).predict_proba(x)
     assert weights.shape == (3, 13)
     np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+
+
+def test_bigger_content_gets_fewer_passes_so_the_fit_grows_linearly():
+    """SAGA's work is a fixed number of row updates: today's content keeps its ten passes, four times the
+    content about a quarter of them (never fewer than two), so the fit's cost grows with the number of
+    entries, not with its square (issue "A $5 server": 4x the content within 4.5x the CPU)."""
+    from bot.matching.fitting import EPOCHS, MIN_PASSES, saga_passes
+
+    today = 4_953  # training texts in knowledge/ in December 2026
+    assert saga_passes(today) == EPOCHS
+    for times in (2, 4, 5):
+        rows = times * today
+        assert saga_passes(rows) * rows <= 1.3 * EPOCHS * today  # about the same row updates
+    assert saga_passes(1_000_000) == MIN_PASSES
+    assert saga_passes(100) > EPOCHS  # a tiny knowledge base gets more passes, not fewer
