@@ -67,6 +67,10 @@ class GroupIntros:
         self._last[chat_id] = now
         return True
 
+    def forget(self, chat_id: int) -> None:
+        """``chat_id`` did not get the how-to after all (the send failed): the next arrival posts it."""
+        self._last.pop(chat_id, None)
+
 
 class TelegramFrontEnd:
     """Holds the conversation and the handlers; one per Application. ``ledger`` is told when an update
@@ -86,22 +90,25 @@ class TelegramFrontEnd:
         self.group_intros = GroupIntros()
 
     # -------------------------------------------------------------- sending
-    async def send(self, update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply | None) -> None:
-        """Send a reply to the update's chat and topic; in a group, as a reply to the asker's message."""
+    async def send(self, update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply | None) -> bool | None:
+        """Send a reply to the update's chat and topic; in a group, as a reply to the asker's message.
+        Returns False when a text reply was not delivered (or may not have been), True when it was, None
+        when there was no text to send or it was a picture."""
         chat = update.effective_chat
         if reply is None or chat is None:
-            return
+            return None
         message = update.effective_message
         if reply.photo is not None:
             thread = thread_of(message)
             await send_photo_reply(context.bot, chat.id, reply, self.files, self.policy, message_thread_id=thread)
-            return
+            return None
         if not reply.text:
-            return
+            return None
         asker = message if update.callback_query is None and chat.type in GROUP_TYPES else None
         sent_to = await send_reply(context.bot, chat.id, reply, self.policy, thread=thread_of(message), asker=asker)
         if sent_to is not None:
             await self.update_chat_menu(context, sent_to, reply)
+        return sent_to is not None
 
     async def update_chat_menu(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
         """After a language switch, that chat's command menu speaks the new language; after /delete,
@@ -229,7 +236,8 @@ class TelegramFrontEnd:
             return  # added again within the hour: the how-to is still there
         user = User(change.from_user.id, change.from_user.language_code)
         admin = change.new_chat_member.status == ChatMember.ADMINISTRATOR
-        await self.send(update, context, self.conversation.group_intro(user, admin=admin))
+        if await self.send(update, context, self.conversation.group_intro(user, admin=admin)) is False:
+            self.group_intros.forget(change.chat.id)  # not posted: the next arrival tries again
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A pressed button: answer the callback query, then edit the message in place or send anew."""

@@ -169,3 +169,20 @@ async def test_added_to_a_group_the_bot_says_how_to_ask_there(bot, double):
     double.push_update(bot_added(double, 3003, 3003, old="kicked", new="member", chat_type="private"))
     await bot.idle()
     assert len(double.calls_of("sendMessage")) == 2
+
+
+async def test_a_how_to_that_could_not_be_posted_is_posted_when_the_bot_is_added_again(bot, double):
+    """Added to a group whose members may not write (Telegram answers 400): nothing was posted, so when
+    an admin fixes that and adds the bot again within the hour, the how-to is posted then."""
+    double.fail_next("sendMessage", status=400, description="Bad Request: not enough rights to send text messages")
+    double.push_update(bot_added(double, -3101, by_user=21))
+    await bot.wait_for("sendMessage", 1)
+    await bot.idle()
+    double.push_update(bot_added(double, -3101, 21, old="member", new="left"))
+    again = await bot.exchange(bot_added(double, -3101, by_user=21))
+    assert again.params["chat_id"] == -3101 and "reply to one of my messages" in text_of(again)
+    # Posted once: adding it again within the hour says nothing more.
+    double.push_update(bot_added(double, -3101, 21, old="member", new="left"))
+    double.push_update(bot_added(double, -3101, by_user=21))
+    await bot.idle()
+    assert [c.status for c in double.calls_of("sendMessage")] == [400, 200]
