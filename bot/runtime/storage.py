@@ -45,7 +45,6 @@ def make_private(path: Path) -> None:
 
 # Telegram keeps an update for 24 hours at most (Bot API, getUpdates): after that it never comes again.
 HANDLED_KEEP_SECONDS = 24 * 3600.0
-LANGUAGES_REMEMBERED = 20_000  # users whose language choice (or none) is remembered after reading it
 
 
 class _MemoryFiles:
@@ -68,10 +67,6 @@ class SqliteStore:
         self.path = data_dir / DB_NAME
         self._lock = threading.Lock()
         self._memory = MemoryStore()
-        # True when no other process writes language choices to this file (long polling: the data folder's
-        # lock keeps a second copy out; webhook copies may share it): they are then remembered once read.
-        self.sole_writer = False
-        self._file_langs: dict[int, str | None] = {}  # user id -> the language choice the file holds
         self._memory_files = _MemoryFiles()
         self._db: sqlite3.Connection | None = self._open(data_dir)
 
@@ -170,30 +165,12 @@ class SqliteStore:
             log.warning("Saving %s failed (%s); kept in memory for now.", what, type(exc).__name__)
 
     def get_language(self, user_id: int) -> str | None:
-        """The user's chosen language, or None. With :attr:`sole_writer` what the file says is remembered
-        per user (for :data:`LANGUAGES_REMEMBERED` users; :meth:`set_language` and :meth:`delete` forget it
-        again)."""
-        if user_id in self._file_langs:
-            saved = self._file_langs[user_id]
-        elif self._db is None:
-            saved = None
-        else:
-            try:
-                with self._lock:
-                    row = self._db.execute("SELECT lang FROM language WHERE user_id = ?", (user_id,)).fetchone()
-            except sqlite3.Error as exc:  # not remembered: the next read asks the file again
-                log.warning("Reading %s failed (%s).", "a language choice", type(exc).__name__)
-                return self._memory.get_language(user_id)
-            saved = row[0] if row else None
-            if self.sole_writer:
-                if len(self._file_langs) >= LANGUAGES_REMEMBERED:
-                    self._file_langs.clear()
-                self._file_langs[user_id] = saved
-        return saved or self._memory.get_language(user_id)
+        """The user's chosen language, or None."""
+        sql = "SELECT lang FROM language WHERE user_id = ?"
+        return self._lookup(sql, (user_id,), "a language choice") or self._memory.get_language(user_id)
 
     def set_language(self, user_id: int, lang: str) -> None:
         """Save the user's language choice."""
-        self._file_langs.pop(user_id, None)
         self._memory.set_language(user_id, lang)
         sql = (
             "INSERT INTO language (user_id, lang) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET lang = excluded.lang"
@@ -202,7 +179,6 @@ class SqliteStore:
 
     def delete(self, user_id: int) -> bool:
         """Forget the user's language choice; True when there was one."""
-        self._file_langs.pop(user_id, None)
         removed = self._memory.delete(user_id)
         if self._db is None:
             return removed

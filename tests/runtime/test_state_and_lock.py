@@ -125,31 +125,3 @@ def test_the_librarys_invalid_json_line_is_dropped_at_every_level(restore_loggin
     out = stream.getvalue()
     assert "invalid JSON" not in out and "parsing updates" not in out and "502 Bad Gateway" not in out
     assert token not in out and time.strftime("%Y") in out and "Some other library error 502" in out
-
-
-def test_a_language_choice_read_back_follows_every_change_made_through_the_store(tmp_path):
-    # Long polling remembers what the file says (a polling copy is the file's only writer); every change
-    # made through the store is read back as made, and a reopened file says the same.
-    store = SqliteStore(tmp_path)
-    store.sole_writer = True
-    assert store.get_language(41) is None
-    store.set_language(41, "es")
-    assert store.get_language(41) == "es"
-    store.set_language(41, "en")
-    assert store.get_language(41) == "en"
-    assert store.delete(41) is True
-    assert store.get_language(41) is None
-    store.set_language(42, "es")
-    store.close()
-    again = SqliteStore(tmp_path)
-    assert again.get_language(42) == "es" and again.get_language(41) is None
-    again.close()
-
-
-def test_webhook_copies_sharing_the_file_read_each_others_language_choices(tmp_path):
-    one, two = SqliteStore(tmp_path), SqliteStore(tmp_path)  # not sole writers: nothing is remembered
-    assert two.get_language(7) is None
-    one.set_language(7, "es")
-    assert two.get_language(7) == "es"
-    one.close()
-    two.close()

@@ -121,7 +121,6 @@ def _run(config: Config, options: RunOptions) -> int:
         conversation = composition.build_conversation(
             kb, config, store, flood=FloodGuard(), usage=records.usage, questions=records.queue
         )
-        store.sole_writer = plan is None  # a polling copy holds the data folder's lock alone
         return asyncio.run(serve(config, conversation, plan, store))
     except InvalidToken as exc:
         # python-telegram-bot's message quotes the token; Telegram's own ("Unauthorized") is the cause.
