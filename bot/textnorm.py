@@ -24,6 +24,12 @@ def _combining_marks() -> re.Pattern[str]:
 _COMBINING = _combining_marks()
 
 
+def rememberable(word: str) -> bool:
+    """True when a word read in a message may be kept in a per-word cache: no digits, so phone numbers,
+    A-numbers and case numbers are never remembered (README, "Privacy": words, not messages)."""
+    return not any(c.isdigit() for c in word)
+
+
 def fold(text: str) -> str:
     """Lowercase and strip accents: 'Qué PASÓ' -> 'que paso'. Keeps only ASCII letters and digits as words."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

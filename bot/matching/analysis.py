@@ -226,7 +226,7 @@ class Analyzer:
             else:
                 key = textnorm.stem(word)
                 found = self.concepts.get(key, key)
-            if len(self._terms) < _CACHE_LIMIT:
+            if len(self._terms) < _CACHE_LIMIT and textnorm.rememberable(word):
                 self._terms[word] = found
         return found
 

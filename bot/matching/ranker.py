@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 
 from bot.knowledge import KnowledgeBase
+from bot.textnorm import rememberable
 
-MODEL_VERSION = "6"  # bump when features, hyper-parameters or the calibration change: old models are then ignored
+MODEL_VERSION = "7"  # bump when features, hyper-parameters or the calibration change: old models are then ignored
 CHAR_NGRAMS = (3, 4)  # letters; 2-5 scored the same on the tuning sets and cost 1.8x the fit (fit_model)
 WORD_NGRAMS = (1, 1)
 GRAM_CACHE_WORDS = 50_000  # words whose n-gram ids are remembered (a few MB at most)
@@ -139,7 +140,7 @@ class Ranker:
             if hit is None:
                 grams = char_wb_ngrams(word)
                 hit = (tuple(j for g in grams if (j := vocab.get(g)) is not None), len(grams))
-                if len(cache) < GRAM_CACHE_WORDS:
+                if len(cache) < GRAM_CACHE_WORDS and rememberable(word):
                     cache[word] = hit
             ids, n = hit
             total += n

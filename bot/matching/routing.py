@@ -10,7 +10,7 @@ from functools import lru_cache
 from rapidfuzz.distance import Levenshtein
 
 from bot.knowledge.model import RoutingWords
-from bot.textnorm import message_words
+from bot.textnorm import message_words, rememberable
 
 FUZZY_HELP_MIN_CHARS = 5  # a word this long may be one edit away from a help word ('socoro' -> 'socorro')
 ALERT_MAX_WORDS = 60  # longer messages are alert-shaped only when they say to pass them on
@@ -36,6 +36,8 @@ def _help_word(word: str, words: RoutingWords) -> str:
     that are not already one of the routing words)."""
     if len(word) < FUZZY_HELP_MIN_CHARS or word in words.help_words or word in words.filler_words:
         return word
+    if not rememberable(word):  # never kept in the cache below: a phone or case number
+        return _slip_of.__wrapped__(word, words.help_words)
     return _slip_of(word, words.help_words)
 
 

@@ -56,3 +56,27 @@ def test_scores_are_exactly_the_definitions(matcher: Matcher) -> None:
     for text in texts:
         analysis = matcher.analyzer.analyze(text)
         assert list(matcher.lexical.scores(analysis).items()) == list(by_definition(matcher.lexical, analysis).items())
+
+
+def test_numbers_in_a_message_are_never_kept_in_the_per_word_caches(matcher: Matcher):
+    """The matcher remembers words it has read (to read them faster next time), never a phone number,
+    an A-number or a case number: a word with a digit is read and forgotten, like the message."""
+    from bot.matching import routing
+    from bot.matching.decision import decide
+
+    decide(matcher, "mi numero es 3075550199 y mi A-number es A123456789, caso IOE0912345678, que hago")
+    decide(matcher, "call me at 307-555-0199 my a# is 212-345-678 they took my husband")
+    caches = {
+        "terms": matcher.analyzer._terms,
+        "language evidence": matcher.languages._word_evidence,
+        "n-grams": matcher.ranker._grams if matcher.ranker is not None else {},
+    }
+    for name, cache in caches.items():
+        assert cache, f"the {name} cache is in use"
+        assert not [w for w in cache if any(c.isdigit() for c in w)], f"a number was kept in the {name} cache"
+    words = matcher.kb.routing
+    for number in ("3075550199", "a123456789", "ioe0912345678"):
+        assert routing._help_word(number, words) == number
+    before = routing._slip_of.cache_info().currsize
+    routing._help_word("a987654321", words)
+    assert routing._slip_of.cache_info().currsize == before  # a number never enters the routing cache

@@ -42,6 +42,15 @@ EVERYDAY = [
     ("they say la migra is going into the Rock Springs schools on Monday", "rumors"),
     ("how do I check my court date with my A-number", "court-and-checkins"),
     ("ICE took my husband this morning, how do we find him", "family-member-detained"),
+    pytest.param(
+        "tienen que tener papel del juez?",
+        "judicial-warrant",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="known weakness since the out-of-scope examples of December 2026 (judges in divorce and "
+            "eviction cases): the judge's paper falls back as other-topics",
+        ),
+    ),
 ]
 
 
