@@ -275,6 +275,17 @@ def drop_other_models(directory: Path, keep: Path, spare: int = 0) -> list[Path]
 
 
 _LOADED: dict[str, Ranker] = {}  # one ranker per knowledge-base hash per process (tests build many matchers)
+LOADED_KEPT = 4  # rankers kept in _LOADED, the most recently used: a bot reloading edits must not keep them all
+
+
+def _remember(digest: str, ranker: Ranker) -> Ranker:
+    """Keep ``ranker`` in :data:`_LOADED` as the most recently used; drop the least recently used beyond
+    :data:`LOADED_KEPT` (each holds several MB: a long-running bot reloads edited content many times)."""
+    _LOADED.pop(digest, None)
+    _LOADED[digest] = ranker
+    while len(_LOADED) > LOADED_KEPT:
+        del _LOADED[next(iter(_LOADED))]
+    return ranker
 
 
 def model_path(directory: Path, digest: str) -> Path:
@@ -294,7 +305,7 @@ def load_ranker(
     A model whose hash does not match is never used."""
     digest = kb_hash(kb)
     if digest in _LOADED:
-        return _LOADED[digest]
+        return _remember(digest, _LOADED[digest])
     candidates: Iterable[Path] = [model_path(shipped, digest)]
     if cache_dir is not None:
         candidates = [*candidates, model_path(cache_dir, digest)]
@@ -308,8 +319,7 @@ def load_ranker(
                 if path.parent != shipped:
                     with contextlib.suppress(OSError):  # "used last" for drop_other_models
                         os.utime(path)
-                _LOADED[digest] = ranker
-                return ranker
+                return _remember(digest, ranker)
     log.warning(
         "Fitting the matcher's model for this content: a few seconds, once (it is then kept in %s).",
         cache_dir or "memory only",
@@ -326,5 +336,4 @@ def load_ranker(
                 cache_dir,
                 exc.strerror or type(exc).__name__,
             )
-    _LOADED[digest] = ranker
-    return ranker
+    return _remember(digest, ranker)

@@ -234,3 +234,22 @@ def test_bigger_content_gets_fewer_passes_so_the_fit_grows_linearly():
         assert saga_passes(rows) * rows <= 1.3 * EPOCHS * today  # about the same row updates
     assert saga_passes(1_000_000) == MIN_PASSES
     assert saga_passes(100) > EPOCHS  # a tiny knowledge base gets more passes, not fewer
+
+
+def test_a_bot_that_reloads_edited_content_many_times_keeps_only_a_few_models(
+    kb: KnowledgeBase, ranker: Ranker, tmp_path, monkeypatch
+):
+    """Every content edit and reload fits a new model of several MB; a bot running for months must not
+    keep every one it ever used (its unit caps memory): the most recently used few stay."""
+    from bot.matching import ranker as ranker_module
+
+    monkeypatch.setattr(ranker_module, "_LOADED", {})
+    digests = [f"{i:016x}" for i in range(1, 11)]
+    for digest in digests:  # ten edits, each reloaded
+        monkeypatch.setattr(ranker_module, "kb_hash", lambda kb, d=digest: d)
+        load_ranker(kb, None, lambda d=digest: dataclasses.replace(ranker, digest=d), shipped=tmp_path / "none")
+    assert list(ranker_module._LOADED) == digests[-ranker_module.LOADED_KEPT :]
+    # The model in use is never the one dropped: using it again makes it the most recent.
+    monkeypatch.setattr(ranker_module, "kb_hash", lambda kb: digests[-4])
+    load_ranker(kb, None, lambda: pytest.fail("fitted again while in memory"), shipped=tmp_path / "none")
+    assert list(ranker_module._LOADED)[-1] == digests[-4]
