@@ -190,7 +190,7 @@ class Analyzer:
         if cached is not None:
             return cached
         fixed = self._repair(word)
-        if len(self._repairs) < _CACHE_LIMIT:
+        if len(self._repairs) < _CACHE_LIMIT and textnorm.rememberable(word):
             self._repairs[word] = fixed
         return fixed
 

@@ -68,6 +68,7 @@ def test_numbers_in_a_message_are_never_kept_in_the_per_word_caches(matcher: Mat
     decide(matcher, "call me at 307-555-0199 my a# is 212-345-678 they took my husband")
     caches = {
         "terms": matcher.analyzer._terms,
+        "typo repairs": matcher.analyzer._repairs,
         "language evidence": matcher.languages._word_evidence,
         "n-grams": matcher.ranker._grams if matcher.ranker is not None else {},
     }
