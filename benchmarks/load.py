@@ -78,7 +78,7 @@ STALL_TIMEOUT = 15.0  # seconds without a new reply (after everything was pushed
 DUPLICATE_GRACE = 1.0  # seconds to keep watching for late duplicates after the last expected reply
 STOP_TIMEOUT = 20.0  # seconds a bot may take to exit after SIGTERM
 
-KYR_BOT = [sys.executable, "-m", "bot", "run"]
+KYR_BOT = [sys.executable, "-m", "benchmarks.timed_bot"]  # `kyr-bot run`, its conversation's CPU counted
 MODEL_CACHE = ROOT / ".cache" / "ranker"  # fitted once here (as `kyr-bot train` does for a wheel), then reused
 # The echo bots handle as many updates at a time, over as many connections, as kyr-bot does.
 ECHO_BOT = [
@@ -311,6 +311,7 @@ class RunResult:
     reply_times: list[float] = field(default_factory=list)
     peak_rss: float | None = None
     cpu: float | None = None  # CPU seconds the bot used from first push to the end of the run
+    conversation_cpu: float | None = None  # of which in Conversation.handle (kyr-bot only: benchmarks.timed_bot)
     exit_code: int | None = None
     stopped_cleanly: bool = False
     error_lines: list[str] = field(default_factory=list)
@@ -327,6 +328,13 @@ class RunResult:
     def cpu_per_update(self) -> float:
         """CPU seconds per answered update (NaN when unknown)."""
         return self.cpu / self.answered if self.cpu is not None and self.answered else float("nan")
+
+    @property
+    def conversation_per_update(self) -> float:
+        """CPU seconds per answered update in the conversation itself (NaN when not measured)."""
+        if self.conversation_cpu is None or not self.answered:
+            return float("nan")
+        return self.conversation_cpu / self.answered
 
     @property
     def ok(self) -> bool:
@@ -361,6 +369,7 @@ def run_bot_process(
             TELEGRAM_API_URL=double.base_url,
             KYR_DATA_DIR=str(Path(tmp) / "data"),
             KYR_MODEL_DIR=str(MODEL_CACHE),  # the fitted model, as the wheel and the container ship it
+            KYR_BENCH_CONVERSATION_FILE=str(Path(tmp) / "conversation.json"),  # read by benchmarks.timed_bot
             PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
         )
         env.pop("KYR_MAX_RATE", None)
@@ -461,6 +470,9 @@ def run_bot_process(
         result.answered = len(answered_at)
         result.lost = len(order) - result.answered
         result.last_reply = max(answered_at.values(), default=result.first_push)
+        spent = Path(tmp) / "conversation.json"
+        if spent.exists():
+            result.conversation_cpu = float(json.loads(spent.read_text(encoding="utf-8"))["cpu_seconds"])
         log_text = log_path.read_text(encoding="utf-8", errors="replace")
         result.error_lines = [line for line in log_text.splitlines() if " ERROR " in line or "Traceback" in line]
     return result
@@ -501,6 +513,9 @@ def print_run(r: RunResult) -> None:
             f"  bot CPU time        {r.cpu:7.2f} s  = {r.cpu / r.answered * 1000:.2f} ms per update"
             f"  ({r.cpu / r.duration * 100:.0f}% of one core)"
         )
+    if r.conversation_cpu is not None and r.answered:
+        per_update = r.conversation_cpu / r.answered * 1000
+        print(f"    of which conversation {per_update:.2f} ms per update  (matching, reply, SQLite)")
     print(f"  stopped by SIGTERM  {'cleanly (exit 0)' if r.stopped_cleanly else f'NOT cleanly (exit {r.exit_code})'}")
     if r.error_lines:
         print(f"  ERROR lines in the bot's log: {len(r.error_lines)}, first: {r.error_lines[0][:160]}")
@@ -683,6 +698,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{max(r.peak_rss or 0 for r in [*echo.runs, *sized.runs]):.0f} MiB); burst at the default limit "
         f"{overall:.1f}/s, lost {limited.lost}"
     )
+    inside = ours.median(lambda r: r.conversation_per_update) * 1000
+    if not math.isnan(inside):
+        extra = float(ms(ours)) - float(ms(sized))
+        print(
+            f"          where kyr-bot's extra {extra:.2f} ms per update goes: {inside:.2f} ms in its conversation "
+            f"(matching, the reply, the SQLite language look-up and usage counts; timed inside the bot), "
+            f"{extra - inside:.2f} ms on its Telegram side (its own polling and update ledger, the handled-id "
+            "write, handlers)"
+        )
     print(f"          total time {time.monotonic() - started:.0f} s")
     if failures:
         print("FAILED: " + "; ".join(failures))
