@@ -8,7 +8,8 @@ Each run has a fresh BotApiDouble (testkit/botapi_double.py) started in this pro
 
 1. Throughput: the same questions, all pushed at once, to three bots that each handle
    ``CONCURRENT_UPDATES`` updates at a time with the same connection pool and no rate limiter:
-   ``python -m bot run`` (KYR_MAX_RATE=0); benchmarks/echo_bot.py, a minimal python-telegram-bot bot
+   ``python -m benchmarks.timed_bot`` (``python -m bot run`` with its conversation's CPU counted;
+   KYR_MAX_RATE=0); benchmarks/echo_bot.py, a minimal python-telegram-bot bot
    that sends the text back; and the same echo bot sending a reply the size of a kyr-bot answer with the
    same buttons. For each: updates/second, CPU seconds per update (user + system of the bot's process,
    from /proc, from its first update to the end of the run: start-up is not counted), reply latency
@@ -17,8 +18,10 @@ Each run has a fresh BotApiDouble (testkit/botapi_double.py) started in this pro
    (target <= 1.3): the CPU a process spends is what a shared machine cannot blur, where throughput
    ratios moved between 0.25 and 0.76 from run to run. With ``--rounds N`` the three runs are repeated,
    each round in a different order, and the medians are printed (the ratio is the median of each
-   round's own ratio).
-2. ``python -m bot run`` with KYR_MAX_RATE unset (the default limiter, 30 messages/second): a burst of
+   round's own ratio). Last, where kyr-bot's extra CPU per update goes, round by round: the part spent in
+   its conversation (matching, the reply, SQLite), and what it spends outside the conversation beyond
+   all the echo bot spends.
+2. kyr-bot (as in 1) with KYR_MAX_RATE unset (the default limiter, 30 messages/second): a burst of
    one question from each of N chats; prints the delivery rate over the burst and that none were lost.
 3. benchmarks/busy_group.py: private users' reply latency with and without a busy group that Telegram
    answers "429, retry after 5 s" (default limiter).
@@ -576,6 +579,22 @@ def throughput_runs(kb: KnowledgeBase, plan: Plan, rounds: int, shape_file: Path
     return contenders
 
 
+def cpu_split(ours: Contender, sized: Contender) -> list[tuple[float, str]] | None:
+    """kyr-bot's extra CPU per update over the answer-sized echo, the part of it in kyr-bot's conversation
+    (timed inside the bot by benchmarks.timed_bot) and the rest, each in milliseconds, worked out round by
+    round (the two bots of a round ran back to back) and given as (median, " (min-max)" or ""); None when
+    no round has the conversation's time (a run that was killed writes none)."""
+    rounds = [
+        (a.cpu_per_update * 1000, a.conversation_per_update * 1000, b.cpu_per_update * 1000)
+        for a, b in zip(ours.runs, sized.runs, strict=True)
+    ]
+    rounds = [r for r in rounds if not any(math.isnan(x) for x in r)]
+    if not rounds:
+        return None
+    columns = ([k - e for k, _, e in rounds], [c for _, c, _ in rounds], [k - c - e for k, c, e in rounds])
+    return [(statistics.median(col), f" ({min(col):.2f}-{max(col):.2f})" if len(col) > 1 else "") for col in columns]
+
+
 def print_summary(contenders: list[Contender]) -> None:
     """One line per bot: medians over the rounds."""
     rounds = len(contenders[0].runs)
@@ -698,14 +717,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{max(r.peak_rss or 0 for r in [*echo.runs, *sized.runs]):.0f} MiB); burst at the default limit "
         f"{overall:.1f}/s, lost {limited.lost}"
     )
-    inside = ours.median(lambda r: r.conversation_per_update) * 1000
-    if not math.isnan(inside):
-        extra = float(ms(ours)) - float(ms(sized))
+    split = cpu_split(ours, sized)
+    if split is not None:
+        (extra, extra_range), (inside, inside_range), (outside, outside_range) = split
         print(
-            f"          where kyr-bot's extra {extra:.2f} ms per update goes: {inside:.2f} ms in its conversation "
-            f"(matching, the reply, the SQLite language look-up and usage counts; timed inside the bot), "
-            f"{extra - inside:.2f} ms on its Telegram side (its own polling and update ledger, the handled-id "
-            "write, handlers)"
+            f"          where kyr-bot's extra {extra:.2f} ms per update{extra_range} goes: "
+            f"{inside:.2f} ms{inside_range} in its conversation (matching, the reply, the SQLite language "
+            f"look-up and usage counts; timed inside the bot); the other {outside:.2f} ms{outside_range} is what "
+            "kyr-bot spends outside its conversation beyond all the echo bot spends (its own polling and update "
+            "ledger, the handled-id write, handlers)"
         )
     print(f"          total time {time.monotonic() - started:.0f} s")
     if failures:
