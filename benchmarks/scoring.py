@@ -213,6 +213,14 @@ def score(items: list[dict], outcomes: list[Outcome]) -> Score:
     return result
 
 
+def pooled(matcher: Matcher, sets: list[list[dict]]) -> Score:
+    """One score for ``matcher`` over all ``sets`` (each a set file's items), decided and counted together."""
+    total = empty()
+    for items in sets:
+        total = total.add(score(items, decide_all(matcher, items)))
+    return total
+
+
 def median_ms(scores: Iterable[Score]) -> float:
     values = [s for score_ in scores for s in score_.seconds]
     return 1000 * statistics.median(values) if values else 0.0

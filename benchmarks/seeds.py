@@ -19,7 +19,7 @@ import argparse
 import statistics
 
 from benchmarks.matcher import SETS
-from benchmarks.scoring import Score, decide_all, empty, load_items, score
+from benchmarks.scoring import Score, load_items, pooled
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching import fitting
 from bot.matching.matcher import Matcher
@@ -34,14 +34,6 @@ FIGURES = (  # (label, how to read it off a pooled Score, format)
     ("no answer (out of scope) %", lambda s: 100 * s.no_answer_share, "{:.2f}"),
     ("did you mean", lambda s: float(s.did_you_mean), "{:.1f}"),
 )
-
-
-def pooled(matcher: Matcher, sets: list[list[dict]]) -> Score:
-    """One score over all ``sets``."""
-    total = empty()
-    for items in sets:
-        total = total.add(score(items, decide_all(matcher, items)))
-    return total
 
 
 def fit_with_seed(kb: KnowledgeBase, seed: int) -> Matcher:

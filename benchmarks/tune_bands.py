@@ -14,20 +14,13 @@ from __future__ import annotations
 import sys
 
 from benchmarks.matcher import CACHE, SETS
-from benchmarks.scoring import Score, decide_all, empty, load_items, score
+from benchmarks.scoring import load_items, pooled
 from bot.knowledge import load_knowledge
 from bot.matching import matcher as matcher_module
 from bot.matching.matcher import Matcher
 
 ANSWER_CUTS = range(60, 100, 5)
 SUGGEST_CUTS = range(20, 95, 5)
-
-
-def pooled(matcher: Matcher, sets: list[list[dict]]) -> Score:
-    total = empty()
-    for items in sets:
-        total = total.add(score(items, decide_all(matcher, items)))
-    return total
 
 
 def main(argv: list[str]) -> int:
