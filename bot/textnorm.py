@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TypeVar
 
 _WORD = re.compile(r"[a-z0-9]+")
 _RUNS = re.compile(r"(.)\1{2,}")
@@ -11,6 +12,7 @@ _DOUBLES = re.compile(r"(.)\1+")
 _SPANISH_MARKS = re.compile(r"[ñáéíóúü¿¡]")
 _APOSTROPHE = re.compile(r"(?<=[a-z])['\u2019\u02bc`](?=[a-z])")
 _DOTTED = re.compile(r"\b[a-z](?:\.[a-z])+\b")
+_V = TypeVar("_V")
 
 
 def _combining_marks() -> re.Pattern[str]:
@@ -28,6 +30,14 @@ def rememberable(word: str) -> bool:
     """True when a word read in a message may be kept in a per-word cache: no digits, so phone numbers,
     A-numbers and case numbers are never remembered (README, "Privacy": words, not messages)."""
     return not any(c.isdigit() for c in word)
+
+
+def remember(cache: dict[str, _V], word: str, value: _V, limit: int) -> None:
+    """Keep ``value`` for ``word`` in a per-word ``cache`` (words repeat across messages), unless the cache
+    already holds ``limit`` words or the word may not be kept (:func:`rememberable`). Every per-word cache
+    of the matcher goes through here, so none can forget that rule."""
+    if len(cache) < limit and rememberable(word):
+        cache[word] = value
 
 
 def fold(text: str) -> str:

@@ -190,8 +190,7 @@ class Analyzer:
         if cached is not None:
             return cached
         fixed = self._repair(word)
-        if len(self._repairs) < _CACHE_LIMIT and textnorm.rememberable(word):
-            self._repairs[word] = fixed
+        textnorm.remember(self._repairs, word, fixed, _CACHE_LIMIT)
         return fixed
 
     def _repair(self, word: str) -> str:
@@ -226,8 +225,7 @@ class Analyzer:
             else:
                 key = textnorm.stem(word)
                 found = self.concepts.get(key, key)
-            if len(self._terms) < _CACHE_LIMIT and textnorm.rememberable(word):
-                self._terms[word] = found
+            textnorm.remember(self._terms, word, found, _CACHE_LIMIT)
         return found
 
     # ---------------------------------------------------------------- public

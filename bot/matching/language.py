@@ -83,8 +83,7 @@ class LanguageDetector:
             logs = [self._log[lang].get(word, self._unseen[lang]) for lang in self.languages]
             best = max(logs)
             found = tuple(max(value - best, -MAX_WORD_EVIDENCE) for value in logs)
-            if len(self._word_evidence) < EVIDENCE_CACHE_WORDS and textnorm.rememberable(word):
-                self._word_evidence[word] = found
+            textnorm.remember(self._word_evidence, word, found, EVIDENCE_CACHE_WORDS)
         return found
 
     def detect(self, words: list[str], raw_text: str = "") -> LanguageGuess:

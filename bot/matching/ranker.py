@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from bot.knowledge import KnowledgeBase
-from bot.textnorm import rememberable
+from bot.textnorm import remember
 
 MODEL_VERSION = "7"  # bump when features, hyper-parameters or the calibration change: old models are then ignored
 CHAR_NGRAMS = (3, 4)  # letters; 2-5 scored the same on the tuning sets and cost 1.8x the fit (fit_model)
@@ -140,8 +140,7 @@ class Ranker:
             if hit is None:
                 grams = char_wb_ngrams(word)
                 hit = (tuple(j for g in grams if (j := vocab.get(g)) is not None), len(grams))
-                if len(cache) < GRAM_CACHE_WORDS and rememberable(word):
-                    cache[word] = hit
+                remember(cache, word, hit, GRAM_CACHE_WORDS)
             ids, n = hit
             total += n
             found += len(ids)
