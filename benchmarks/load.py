@@ -516,9 +516,9 @@ def print_run(r: RunResult) -> None:
             f"  bot CPU time        {r.cpu:7.2f} s  = {r.cpu / r.answered * 1000:.2f} ms per update"
             f"  ({r.cpu / r.duration * 100:.0f}% of one core)"
         )
-    if r.conversation_cpu is not None and r.answered:
-        per_update = r.conversation_cpu / r.answered * 1000
-        print(f"    of which conversation {per_update:.2f} ms per update  (matching, reply, SQLite)")
+    if not math.isnan(r.conversation_per_update):
+        inside = r.conversation_per_update * 1000
+        print(f"    of which conversation {inside:.2f} ms per update  (matching, reply, SQLite)")
     print(f"  stopped by SIGTERM  {'cleanly (exit 0)' if r.stopped_cleanly else f'NOT cleanly (exit {r.exit_code})'}")
     if r.error_lines:
         print(f"  ERROR lines in the bot's log: {len(r.error_lines)}, first: {r.error_lines[0][:160]}")
