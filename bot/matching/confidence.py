@@ -26,6 +26,9 @@ FEATURES = (
     "unsupported_prob",
     "length",
     "coverage",
+    "nearest_top",
+    "nearest_rival",
+    "nearest_agrees",
 )
 CALIBRATION_C = 1.0  # the calibration's logistic regression: inverse regularisation strength
 
@@ -41,7 +44,9 @@ class Signals:
     knowledge base never uses; ``unsupported_prob``: the ranker's total probability for 'unsupported'
     entries; ``length``: log(1 + number of terms), how much the message says; ``coverage``: the share of
     the message's character n-grams the ranker saw in training (how far it is from everything the
-    knowledge base says).
+    knowledge base says); ``nearest_top``: the cosine similarity of the message to the nearest training
+    text of the top entry (:mod:`.neighbours`); ``nearest_rival``: the same for the nearest text of the
+    ranker's second and third entries; ``nearest_agrees``: 1 when the top entry's text is the nearer.
     """
 
     ranker_prob: float
@@ -53,6 +58,9 @@ class Signals:
     unsupported_prob: float
     length: float
     coverage: float
+    nearest_top: float
+    nearest_rival: float
+    nearest_agrees: float
 
     def vector(self, names: Sequence[str] = FEATURES) -> tuple[float, ...]:
         """The signals called ``names``, in that order."""

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from bot.knowledge import KnowledgeBase
+from bot.matching.neighbours import Neighbours
 from bot.matching.ranker import CHAR_NGRAMS, WORD_NGRAMS, Ranker, RankerUnavailable, TextPair
 
 REGULARISATION = 10.0  # logistic regression's C
@@ -106,11 +107,14 @@ def fit_model(texts: Sequence[TextPair], labels: Sequence[str], digest: str = ""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # stopping after a few passes is the point
         model.fit(x, list(labels))
-    weights = naive_bayes_log_odds(x, labels, [str(c) for c in model.classes_])
+    classes = [str(c) for c in model.classes_]
+    weights = naive_bayes_log_odds(x, labels, classes)
     weights *= NB_WEIGHT
     weights += model.coef_
+    index = {c: i for i, c in enumerate(classes)}
+    neighbours = Neighbours.build(x, [index[label] for label in labels], len(classes), width=x.shape[1] - 1)
     return Ranker(
-        classes=[str(c) for c in model.classes_],
+        classes=classes,
         char_vocab={str(k): int(v) for k, v in chars.vocabulary_.items()},
         char_idf=chars.idf_.astype(np.float64),
         word_vocab={str(k): int(v) for k, v in words.vocabulary_.items()},
@@ -118,6 +122,7 @@ def fit_model(texts: Sequence[TextPair], labels: Sequence[str], digest: str = ""
         coef=np.ascontiguousarray(weights[:, :-1], dtype=np.float32),
         intercept=weights[:, -1].copy(),
         digest=digest,
+        neighbours=neighbours,
     )
 
 

@@ -3,7 +3,8 @@
 Two signals, one calibrated decision. The learned ranker (:mod:`.ranker`: TF-IDF over character n-grams
 and words, logistic regression over entries, trained on the knowledge base's phrasings and its training
 examples of how people really ask) ranks the entries; the lexical scorer (:mod:`.lexical`: how much of an
-entry's phrasings the query's terms cover) tells how far to trust it. The calibration fitted with the
+entry's phrasings the query's terms cover) and the nearest training texts of the top entry and its
+runners-up (:mod:`.neighbours`) tell how far to trust it. The calibration fitted with the
 ranker (:mod:`.confidence`, :mod:`.training`) turns what both say about the top entry into the chance
 that it is right: the match's score (0-100). From :data:`ANSWER_AT` the bot answers; from
 :data:`SUGGEST_AT` it asks "did you mean…?" with up to three entries; below, it falls back. When the top
@@ -39,6 +40,7 @@ UNSUPPORTED_AT = 0.25  # the ranker's probability from which an 'unsupported' to
 ALTERNATIVE_RATIO = 0.25  # alternatives need at least this share of the top entry's ranker probability
 MAX_ALTERNATIVES = 3
 MAX_RANKING = INLINE_RESULTS  # inline mode shows at most this many results
+NEAREST_RIVALS = 2  # the nearest-text signal compares the top entry with this many runners-up (tuning sets)
 ASK_SHARE = 0.5  # a long story's ask, read on its own, has this share of the ranker's say (measured: tuning sets)
 RANKING_MIN_PROB = 0.02  # inline mode lists entries the ranker gives at least this probability
 LEXICAL_ANSWER_AT = 33.0  # the lexical scorer alone (learned=False): answer from this score
@@ -187,7 +189,8 @@ class Matcher:
         if not analysis.terms:
             return None
         assert self.ranker is not None
-        probs, coverage = self.ranker.read((" ".join(analysis.words), " ".join(analysis.terms)))
+        read = self.ranker.read((" ".join(analysis.words), " ".join(analysis.terms)))
+        probs = read.probs
         ask = ask_of(query)
         if ask is not None and ASK_SHARE > 0:
             # A long story that asks last: the ask, read on its own, has its share of the say.
@@ -211,6 +214,10 @@ class Matcher:
         top_entry = int(self._class_entry[top])
         lexical_best = max(lexical, key=lexical.__getitem__) if lexical else None
         rival = lexical[lexical_best] / 100 if lexical_best is not None and lexical_best != top_entry else 0.0
+        # The message as typed, against the nearest training text of the top entry and of its runners-up.
+        rivals = [int(i) for i in np.argsort(-probs)[: NEAREST_RIVALS + 1] if i != top][:NEAREST_RIVALS]
+        near = self.ranker.nearest(read, [top, *rivals])
+        near_rival = max(near[1:], default=0.0)
         signals = confidence.Signals(
             ranker_prob=float(probs[top]),
             ranker_margin=float(probs[top]) - runner_up,
@@ -220,7 +227,10 @@ class Matcher:
             unknown_share=self.lexical.unknown_share(analysis),
             unsupported_prob=float(probs[~self._answerable].sum()),
             length=math.log1p(len(analysis.terms)),
-            coverage=coverage,
+            coverage=read.coverage,
+            nearest_top=near[0],
+            nearest_rival=near_rival,
+            nearest_agrees=1.0 if near[0] > near_rival else 0.0,
         )
         return Reading(probs, lexical, signals)
 

@@ -22,23 +22,35 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from bot.knowledge import KnowledgeBase
+from bot.matching.neighbours import Neighbours
 from bot.textnorm import remember
 
-MODEL_VERSION = "7"  # bump when features, hyper-parameters or the calibration change: old models are then ignored
+MODEL_VERSION = "8"  # bump when features, hyper-parameters or the calibration change: old models are then ignored
 CHAR_NGRAMS = (3, 4)  # letters; 2-5 scored the same on the tuning sets and cost 1.8x the fit (fit_model)
 WORD_NGRAMS = (1, 1)
 GRAM_CACHE_WORDS = 50_000  # words whose n-gram ids are remembered (a few MB at most)
 PACKAGE_MODEL_DIR = Path(__file__).resolve().parent / "model"
 
 TextPair = tuple[str, str]  # (words for character n-grams, terms for word features), both folded
+
+
+class RankerReading(NamedTuple):
+    """What :meth:`Ranker.read` makes of a message: one probability per class, the share of its character
+    n-grams seen in training (0-1), and its features (column indices, weights) as :meth:`Ranker.vector`."""
+
+    probs: np.ndarray
+    coverage: float
+    idx: np.ndarray
+    values: np.ndarray
+
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +125,7 @@ class Ranker:
     intercept: np.ndarray  # (classes,)
     digest: str = ""
     calibration: dict[str, Any] | None = None  # the matcher's confidence model (bot.matching.confidence), JSON
+    neighbours: Neighbours | None = None  # the training texts' features, for the nearest-text signal
     # word -> (vocabulary ids of its character n-grams, how many n-grams it has): words repeat across messages
     _grams: dict[str, tuple[tuple[int, ...], int]] = field(default_factory=dict, repr=False, compare=False)
     # coef, feature by feature (features, classes): a message's few features are then a few rows next to each
@@ -185,12 +198,20 @@ class Ranker:
         idx, vals = self.vector(pair)
         return self._weights_of(idx) @ vals + self.intercept
 
-    def read(self, pair: TextPair) -> tuple[np.ndarray, float]:
-        """(:meth:`probabilities`, :meth:`coverage`) of ``pair``, computed together."""
+    def read(self, pair: TextPair) -> RankerReading:
+        """:meth:`probabilities`, :meth:`coverage` and :meth:`vector` of ``pair``, computed together."""
         idx, vals, coverage = self._vector(pair)
         z = self._weights_of(idx) @ vals + self.intercept
         z = np.exp(z - z.max())
-        return z / z.sum(), coverage
+        return RankerReading(z / z.sum(), coverage, idx, vals)
+
+    def nearest(self, reading: RankerReading, classes: Sequence[int]) -> list[float]:
+        """The cosine similarity (0-1) of the message read as ``reading`` to the nearest training text of
+        each class in ``classes`` (indices into :attr:`classes`): :meth:`.Neighbours.nearest`; all 0.0
+        for a model without the index."""
+        if self.neighbours is None:
+            return [0.0] * len(classes)
+        return self.neighbours.nearest(reading.idx, reading.values, classes)
 
     def probabilities(self, pair: TextPair) -> np.ndarray:
         """Softmax of :meth:`decision` (multinomial logistic regression): one probability per class."""
@@ -212,20 +233,26 @@ class Ranker:
         }
         _atomic(path.with_suffix(".json"), lambda f: f.write(json.dumps(meta, ensure_ascii=False).encode("utf-8")))
         arrays = {"char_idf": self.char_idf, "word_idf": self.word_idf, "coef": self.coef, "intercept": self.intercept}
+        if self.neighbours is not None:
+            arrays.update(self.neighbours.arrays())
         _atomic(path, lambda f: np.savez_compressed(f, **arrays))  # type: ignore[arg-type]  # numpy's stub
 
     @classmethod
     def load(cls, path: Path) -> Ranker:
-        """Read a model written by :meth:`save`. Raises OSError or ValueError when it is missing or broken."""
+        """Read a model written by :meth:`save`. Raises OSError or ValueError when it is missing or broken,
+        KeyError when an array is missing (a model has the nearest-text index since version 8)."""
         meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in ("char_idf", "word_idf", "coef", "intercept")}
+            width = len(meta["char_vocab"]) + len(meta["word_vocab"])
+            neighbours = Neighbours.from_arrays(data, len(meta["classes"]), width)
         char_vocab = {g: i for i, g in enumerate(meta["char_vocab"])}
         word_vocab = {g: i for i, g in enumerate(meta["word_vocab"])}
         if arrays["coef"].shape != (len(meta["classes"]), len(char_vocab) + len(word_vocab)):
             raise ValueError(f"{path}: weights do not fit the vocabulary")
         return cls(meta["classes"], char_vocab, arrays["char_idf"], word_vocab, arrays["word_idf"],
-                   arrays["coef"], arrays["intercept"], meta["digest"], meta.get("calibration"))  # fmt: skip
+                   arrays["coef"], arrays["intercept"], meta["digest"], meta.get("calibration"),
+                   neighbours)  # fmt: skip
 
 
 def _atomic(path: Path, write: Callable) -> None:

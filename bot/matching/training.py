@@ -60,6 +60,7 @@ def fit_calibrated(
             if answerable:  # an unsupported top entry falls back: the chance of an answer is not asked
                 signals.append(row)
                 right.append(top == example.entry_id)
+        del read  # this fold's ranker (and its nearest-text index) is not kept through the next fold's fit
     ranker = fit_model(texts, labels, digest=kb_hash(kb), passes=passes)
     ranker.calibration = fit_calibration(signals, right).as_dict()
     return ranker

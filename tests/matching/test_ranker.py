@@ -13,6 +13,7 @@ from bot.knowledge import KnowledgeBase
 from bot.matching.analysis import Analyzer
 from bot.matching.fitting import training_texts, vectorizers
 from bot.matching.matcher import Matcher
+from bot.matching.neighbours import ARRAYS as NEIGHBOUR_ARRAYS
 from bot.matching.ranker import (
     Ranker,
     char_wb_ngrams,
@@ -98,11 +99,13 @@ def test_saved_model_is_pickle_free_and_round_trips(ranker: Ranker, matcher: Mat
     meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     assert meta["digest"] == ranker.digest
     with np.load(path, allow_pickle=False) as data:  # raises if anything needs pickle
-        assert set(data.files) == {"char_idf", "word_idf", "coef", "intercept"}
+        assert set(data.files) == {"char_idf", "word_idf", "coef", "intercept", *NEIGHBOUR_ARRAYS}
     loaded = Ranker.load(path)
+    everyone = list(range(len(ranker.classes)))
     for text in SAMPLES:
         pair = matcher.prepare(text)
         np.testing.assert_allclose(loaded.probabilities(pair), ranker.probabilities(pair))
+        assert loaded.nearest(loaded.read(pair), everyone) == ranker.nearest(ranker.read(pair), everyone)
     assert not list(tmp_path.glob("*.tmp"))
 
 
