@@ -29,6 +29,7 @@ import numpy as np
 # tuning sets over eight seeds (64: half a wrong answer more), and a long story's common n-grams are
 # the longest postings (a 1,500-character story: about 1,200 features, 35,000 postings, 0.6 ms).
 MESSAGE_FEATURES = 128
+TABLE_BLOCK = 2048  # features whose postings are counted at a time when the table is worked out
 ARRAYS = ("neighbour_rows", "neighbour_values", "neighbour_feature_starts", "neighbour_class_rows")  # in the .npz
 
 
@@ -51,17 +52,26 @@ class Neighbours:
 
     def __post_init__(self) -> None:
         features, classes = len(self.feature_starts) - 1, len(self.class_rows) - 1
-        if len(self.rows) != len(self.values) or int(self.feature_starts[-1]) != len(self.rows):
+        if (
+            len(self.rows) != len(self.values)
+            or int(self.feature_starts[-1]) != len(self.rows)
+            or (len(self.rows) and not 0 <= int(self.rows.min()) <= int(self.rows.max()) < self.texts)
+        ):
             raise ValueError("the nearest-text index does not fit together")
-        # Postings per feature and class, then where each class's postings start within each feature's.
-        cells = np.repeat(np.arange(features, dtype=np.int32) * np.int32(classes), np.diff(self.feature_starts))
-        cells += np.searchsorted(self.class_rows, self.rows, side="right").astype(np.int32) - 1
-        counts = np.bincount(cells, minlength=features * classes).reshape(features, classes)
-        del cells
+        # Postings per feature and class, then where each class's postings start within each feature's:
+        # a block of features at a time, so the scratch arrays stay small whatever the content's size.
         table = np.empty((features, classes + 1), dtype=np.int32)
-        table[:, 0] = self.feature_starts[:-1]
-        np.cumsum(counts, axis=1, out=table[:, 1:])
-        table[:, 1:] += table[:, :1]
+        for first in range(0, features, TABLE_BLOCK):
+            last = min(features, first + TABLE_BLOCK)
+            a, b = int(self.feature_starts[first]), int(self.feature_starts[last])
+            cells = np.repeat(np.arange(last - first, dtype=np.int32) * np.int32(classes),
+                              np.diff(self.feature_starts[first : last + 1]))  # fmt: skip
+            cells += np.searchsorted(self.class_rows, self.rows[a:b], side="right").astype(np.int32) - 1
+            counts = np.bincount(cells, minlength=(last - first) * classes).reshape(last - first, classes)
+            block = table[first:last]
+            block[:, 0] = self.feature_starts[first:last]
+            np.cumsum(counts, axis=1, out=block[:, 1:])
+            block[:, 1:] += block[:, :1]
         self._table = table
 
     @property

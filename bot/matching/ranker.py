@@ -4,7 +4,8 @@ It is trained only on the knowledge base: titles, question phrasings and the lab
 people really ask (``examples/*.yaml``), in both languages; 'unsupported' entries are classes too, so
 questions like theirs fall back. Fitting needs scikit-learn (a dependency, :mod:`.fitting`,
 imported only to fit); scoring needs only numpy: the fitted vocabulary, idf weights and linear weights are saved as an
-``.npz`` plus JSON (no pickle) and :meth:`Ranker.vector` reproduces scikit-learn's features exactly.
+``.npz`` plus JSON (no pickle) and :meth:`Ranker.vector` reproduces scikit-learn's features exactly. The
+``.npz`` also holds the training texts' features for the nearest-text signal (:mod:`.neighbours`).
 
 Where a fitted model comes from (:func:`load_ranker`): a model shipped in the package
 (``bot/matching/model/<hash>.npz``, built by ``kyr-bot train``), else a cache directory the caller passes (written

@@ -80,6 +80,9 @@ def test_the_index_refuses_labels_that_do_not_fit():
         Neighbours.from_arrays(index.arrays(), 5, 3)
     with pytest.raises(ValueError, match="does not fit"):
         Neighbours.from_arrays(index.arrays(), 2, 4)
+    broken = {**index.arrays(), "neighbour_rows": index.rows + 5}  # a text that is not there
+    with pytest.raises(ValueError, match="does not fit"):
+        Neighbours.from_arrays(broken, 2, 3)
     assert Neighbours.from_arrays(index.arrays(), 2, 3).nearest(np.array([2]), np.array([2.0]), [1, 0]) == [1.0, 0.0]
 
 
