@@ -80,6 +80,8 @@ class Calibration:
     def chance(self, signals: Signals) -> float:
         """The chance that the top entry is right, for ``signals``."""
         z = self.bias + sum(w * x for w, x in zip(self.weights, signals.vector(self.features), strict=True))
+        if not math.isfinite(z):  # a signal that is not a number (a damaged model): never sure
+            return 0.0
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def as_dict(self) -> dict[str, Any]:

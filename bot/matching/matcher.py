@@ -1,16 +1,16 @@
 """Finding the knowledge-base entry that answers what a person typed.
 
-Two signals, one calibrated decision. The learned ranker (:mod:`.ranker`: TF-IDF over character n-grams
-and words, logistic regression over entries, trained on the knowledge base's phrasings and its training
-examples of how people really ask) ranks the entries; the lexical scorer (:mod:`.lexical`: how much of an
-entry's phrasings the query's terms cover) and the nearest training texts of the top entry and its
-runners-up (:mod:`.neighbours`) tell how far to trust it. The calibration fitted with the
-ranker (:mod:`.confidence`, :mod:`.training`) turns what both say about the top entry into the chance
-that it is right: the match's score (0-100). From :data:`ANSWER_AT` the bot answers; from
-:data:`SUGGEST_AT` it asks "did you mean…?" with up to three entries; below, it falls back. When the top
-entry is an 'unsupported' one (green cards, taxes…), the bot falls back and says why. A long story that
-asks last also has its ask read on its own (:mod:`.ask`). :func:`.decision.decide` turns a match into
-the route every reply follows.
+Two signals and a nearness check, one calibrated decision. The learned ranker (:mod:`.ranker`:
+TF-IDF over character n-grams and words, logistic regression over entries, trained on the knowledge
+base's phrasings and its training examples of how people really ask) ranks the entries; the lexical
+scorer (:mod:`.lexical`: how much of an entry's phrasings the query's terms cover) and the nearest
+training texts of the top entry and its runners-up (:mod:`.neighbours`) tell how far to trust it. The
+calibration fitted with the ranker (:mod:`.confidence`, :mod:`.training`) turns what they say about the
+top entry into the chance that it is right: the match's score (0-100). From :data:`ANSWER_AT` the bot
+answers; from :data:`SUGGEST_AT` it asks "did you mean…?" with up to three entries; below, it falls
+back. When the top entry is an 'unsupported' one (green cards, taxes…), the bot falls back and says why.
+A long story that asks last also has its ask read on its own (:mod:`.ask`). :func:`.decision.decide`
+turns a match into the route every reply follows.
 """
 
 from __future__ import annotations

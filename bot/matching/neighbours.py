@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 # A message's features that count, its weightiest: 128 gave the same figures as all of them on the
-# tuning sets over eight seeds (64: half a wrong answer more), and a long story's common n-grams are
-# the longest postings (a 1,500-character story: about 1,200 features, 35,000 postings, 0.6 ms).
+# tuning sets over eight seeds (64: 8.5 wrong answers against 8.4), and a long story's common n-grams
+# are the longest postings (a 1,500-character story: about 1,200 features, 35,000 postings, 0.6 ms).
 MESSAGE_FEATURES = 128
 TABLE_BLOCK = 2048  # features whose postings are counted at a time when the table is worked out
 ARRAYS = ("neighbour_rows", "neighbour_values", "neighbour_feature_starts", "neighbour_class_rows")  # in the .npz
@@ -40,9 +40,10 @@ class Neighbours:
     Texts are numbered class by class: the texts of class ``c`` (an index into the ranker's classes)
     are ``class_rows[c]`` to ``class_rows[c + 1] - 1``. The postings of feature ``j`` are
     ``feature_starts[j]`` to ``feature_starts[j + 1] - 1``, in text order: ``rows`` names the text and
-    ``values`` its TF-IDF weight for the feature (the ranker's vector, each block l2-normalised, so a
-    text's similarity to itself is 1). The postings of feature ``j`` for class ``c`` start at
-    ``_table[j, c]``, worked out on creation (4 bytes a feature and class: 2.9 MB today)."""
+    ``values`` its TF-IDF weight for the feature (the ranker's vector: letters and words, each block
+    l2-normalised). The postings of feature ``j`` for class ``c`` start at ``_table[j, c]``, worked out on
+    creation (4 bytes a feature and class: 2.9 MB today). ValueError when the arrays do not fit together
+    (as a damaged model's would not): they are checked before anything is worked out from them."""
 
     rows: np.ndarray  # (postings,) int32
     values: np.ndarray  # (postings,) float32
@@ -51,13 +52,8 @@ class Neighbours:
     _table: np.ndarray = field(init=False, repr=False, compare=False)  # (features, classes + 1) int32
 
     def __post_init__(self) -> None:
+        self._check()
         features, classes = len(self.feature_starts) - 1, len(self.class_rows) - 1
-        if (
-            len(self.rows) != len(self.values)
-            or int(self.feature_starts[-1]) != len(self.rows)
-            or (len(self.rows) and not 0 <= int(self.rows.min()) <= int(self.rows.max()) < self.texts)
-        ):
-            raise ValueError("the nearest-text index does not fit together")
         # Postings per feature and class, then where each class's postings start within each feature's:
         # a block of features at a time, so the scratch arrays stay small whatever the content's size.
         table = np.empty((features, classes + 1), dtype=np.int32)
@@ -74,6 +70,35 @@ class Neighbours:
             block[:, 1:] += block[:, :1]
         self._table = table
 
+    def _check(self) -> None:
+        """ValueError unless the arrays are an index as :meth:`build` makes one."""
+        rows, values, starts, class_rows = self.rows, self.values, self.feature_starts, self.class_rows
+        fits = (
+            rows.dtype == np.int32
+            and values.dtype == np.float32
+            and starts.dtype == np.int64
+            and class_rows.dtype == np.int64
+            and rows.ndim == values.ndim == starts.ndim == class_rows.ndim == 1
+            and len(rows) == len(values) < 2**31  # the table holds offsets as int32
+            and len(starts) >= 1
+            and len(class_rows) >= 1
+            and int(starts[0]) == 0
+            and int(starts[-1]) == len(rows)
+            and int(class_rows[0]) == 0
+            and bool((np.diff(starts) >= 0).all())
+            and bool((np.diff(class_rows) >= 0).all())
+            and bool(np.isfinite(values).all())
+            and bool((values >= 0).all())
+        )
+        if fits and len(rows):
+            fits = int(rows.min()) >= 0 and int(rows.max()) < self.texts
+            # Within each feature the texts are in order, each once: rows only fall where a feature starts.
+            rises = np.diff(rows) > 0
+            rises[starts[1:-1][(starts[1:-1] > 0) & (starts[1:-1] < len(rows))] - 1] = True
+            fits = fits and bool(rises.all())
+        if not fits:
+            raise ValueError("the nearest-text index does not fit together")
+
     @property
     def texts(self) -> int:
         """How many training texts are indexed."""
@@ -84,10 +109,12 @@ class Neighbours:
         """The index of ``x`` (a scipy sparse matrix, one row per training text, the ranker's features
         in its first ``width`` columns, default all: the fit's matrix keeps the intercept's ones last),
         whose row ``i`` belongs to class ``labels[i]`` (0 to ``classes`` - 1). ValueError when the rows
-        and labels differ in number."""
+        and labels differ in number or a label is not a class index."""
         y = np.asarray(labels, dtype=np.int64)
         if x.shape[0] != len(y):
             raise ValueError(f"{x.shape[0]} training texts but {len(y)} labels")
+        if len(y) and not 0 <= int(y.min()) <= int(y.max()) < classes:
+            raise ValueError(f"labels must be class indices from 0 to {classes - 1}")
         order = np.argsort(y, kind="stable")  # texts class by class, in their order within a class
         by_feature = x.tocsr()[order].tocsc()
         by_feature.sum_duplicates()
@@ -103,9 +130,12 @@ class Neighbours:
 
     def nearest(self, idx: np.ndarray, values: np.ndarray, classes: Sequence[int]) -> list[float]:
         """For a message's features (``idx``, column indices; ``values``, their weights: the ranker's
-        :meth:`~.ranker.Ranker.vector`), the cosine similarity (0-1) to the nearest training text of each
-        class in ``classes``, in that order (0.0 for a class whose texts share no feature with it). The
-        vectors have two l2-normalised blocks, so the dot product is halved."""
+        :meth:`~.ranker.Ranker.vector`; only the :data:`MESSAGE_FEATURES` weightiest count), how near it
+        comes (0-1) to the nearest training text of each class in ``classes`` (class indices), in that
+        order: the mean of the two blocks' cosine similarities (letters and words; each vector's blocks are
+        l2-normalised, so the dot product is halved). 1.0 for a text identical to the message when both
+        have letters and words; at most 0.5 when either has no known word; 0.0 for a class whose texts
+        share no feature with it. IndexError for a feature or class out of range."""
         texts = self.texts
         if not len(idx) or not texts or not classes:
             return [0.0] * len(classes)
@@ -141,5 +171,4 @@ class Neighbours:
         rows, values, feature_starts, class_rows = (np.asarray(data[name]) for name in ARRAYS)
         if len(class_rows) != classes + 1 or len(feature_starts) != width + 1:
             raise ValueError("the nearest-text index does not fit the model")
-        return cls(rows.astype(np.int32), values.astype(np.float32), feature_starts.astype(np.int64),
-                   class_rows.astype(np.int64))  # fmt: skip
+        return cls(rows, values, feature_starts, class_rows)  # the stored types, checked: never cast

@@ -23,10 +23,12 @@ import logging
 import os
 import re
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -43,9 +45,12 @@ PACKAGE_MODEL_DIR = Path(__file__).resolve().parent / "model"
 TextPair = tuple[str, str]  # (words for character n-grams, terms for word features), both folded
 
 
-class RankerReading(NamedTuple):
-    """What :meth:`Ranker.read` makes of a message: one probability per class, the share of its character
-    n-grams seen in training (0-1), and its features (column indices, weights) as :meth:`Ranker.vector`."""
+@dataclass(frozen=True)
+class RankerReading:
+    """What :meth:`Ranker.read` makes of a message: ``probs``, one probability per class (float64, shape
+    (classes,)); ``coverage``, the share (0-1) of its character n-grams seen in training; its features as
+    :meth:`Ranker.vector` gives them: ``idx``, column indices (int64, shape (n,)), and ``values``, their
+    TF-IDF weights (float64, shape (n,))."""
 
     probs: np.ndarray
     coverage: float
@@ -303,6 +308,7 @@ def drop_other_models(directory: Path, keep: Path, spare: int = 0) -> list[Path]
 
 _LOADED: dict[str, Ranker] = {}  # one ranker per knowledge-base hash per process (tests build many matchers)
 LOADED_KEPT = 4  # rankers kept in _LOADED, the most recently used: a bot reloading edits must not keep them all
+# (each holds its weights and nearest-text index: about 10 MB today, several times that for a big affiliate)
 
 
 def _remember(digest: str, ranker: Ranker) -> Ranker:
@@ -340,7 +346,7 @@ def load_ranker(
         if path.is_file():
             try:
                 ranker = Ranker.load(path)
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error):  # damaged: fit again
                 continue
             if ranker.digest == digest:
                 if path.parent != shipped:

@@ -273,22 +273,23 @@ def test_typing_delete_gets_the_privacy_answer_with_its_delete_button(text, lang
 
 
 @pytest.mark.parametrize(
-    ("text", "lang"),
+    ("text", "lang", "unsure_ok"),
     [
-        ("¿eres un abogado de verdad o un robot?", "es"),
-        ("eres abogado de verdad?", "es"),
-        ("are you a real lawyer or a bot", "en"),
-        ("are you a lawyer or a robot", "en"),
-        ("are you a real lawyer?", "en"),  # the lexical matcher gave find-lawyer
-        ("r u a real lawyer", "en"),
+        ("¿eres un abogado de verdad o un robot?", "es", False),
+        ("eres abogado de verdad?", "es", False),
+        ("are you a real lawyer or a bot", "en", False),
+        ("are you a lawyer or a robot", "en", False),
+        # the lexical matcher gave find-lawyer; since the nearest-text signal the matcher is unsure of these
+        ("are you a real lawyer?", "en", True),
+        ("r u a real lawyer", "en", True),
     ],
 )
-def test_are_you_a_lawyer_gets_the_about_answer(text, lang):
-    """Never the find-a-lawyer answer: the about answer, or (the calibrated matcher unsure, as for "are
-    you a real lawyer?" since the nearest-text signal) "did you mean" with the about answer first."""
+def test_are_you_a_lawyer_gets_the_about_answer(text, lang, unsure_ok):
+    """Never the find-a-lawyer answer: the about answer, or, where the calibrated matcher is unsure,
+    "did you mean" with the about answer first."""
     user = fresh(lang)
     reply = send_text(CONV, user, text)
-    if plain(reply).startswith(ui("unsure", lang)):
+    if unsure_ok and plain(reply).startswith(ui("unsure", lang)):
         assert labels(reply)[0] == KB.entries["about-bot"].text(lang).label
         reply = press(user, reply, labels(reply)[0])
     assert_answer(reply, "about-bot", lang)
