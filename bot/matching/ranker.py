@@ -10,12 +10,14 @@ imported only to fit); scoring needs only numpy: the fitted vocabulary, idf weig
 Where a fitted model comes from (:func:`load_ranker`): a model shipped in the package
 (``bot/matching/model/<hash>.npz``, built by ``kyr-bot train``), else a cache directory the caller passes (written
 atomically), else a fit in memory. ``<hash>`` covers everything the model depends on (entries, lexicon,
-everyday words and :data:`MODEL_VERSION`), so any content change rebuilds it.
+everyday words, :data:`MODEL_VERSION` and the matching code's source), so any content or code change
+rebuilds it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
@@ -65,12 +67,32 @@ class RankerUnavailable(RuntimeError):
     """No fitted model for this knowledge base, and scikit-learn is not installed to fit one."""
 
 
+MODEL_CODE = (Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "textnorm.py")
+
+
+@functools.lru_cache(maxsize=8)
+def code_digest(places: tuple[Path, ...] = MODEL_CODE) -> str:
+    """A hash (64 hex digits) of the source of the code that shapes a fitted model: every ``.py`` file in
+    the folders of ``places`` (by default the matching package) and the files named there (the text
+    normalisation it reads through). So a release whose matching code changed fits a new model even if
+    :data:`MODEL_VERSION` was not bumped, and a developer never reads a model fitted by other code.
+    Read once per process; a file that cannot be read counts by its name only."""
+    digest = hashlib.sha256()
+    files = sorted(f for place in places for f in (sorted(place.glob("*.py")) if place.is_dir() else [place]))
+    for path in files:
+        digest.update(path.name.encode("utf-8") + b"\0")
+        with contextlib.suppress(OSError):
+            digest.update(path.read_bytes().replace(b"\r\n", b"\n"))
+    return digest.hexdigest()
+
+
 def kb_hash(kb: KnowledgeBase) -> str:
     """A short hash (16 hex digits) of everything a fitted model depends on: entries, training examples,
-    lexicon, everyday words, version."""
+    lexicon, everyday words, version, and the matching code (:func:`code_digest`)."""
     lex = kb.lexicon
     content = {
         "version": MODEL_VERSION,
+        "code": code_digest(),
         "entries": [
             [e.id, e.kind, sorted([lang, t.title, list(t.questions), t.answer] for lang, t in e.texts.items())]
             for e in sorted(kb.entries.values(), key=lambda e: e.id)

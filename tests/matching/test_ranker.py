@@ -109,6 +109,37 @@ def test_saved_model_is_pickle_free_and_round_trips(ranker: Ranker, matcher: Mat
     assert not list(tmp_path.glob("*.tmp"))
 
 
+def test_the_model_is_keyed_by_the_matching_code_too(tmp_path, kb: KnowledgeBase, monkeypatch):
+    """A release (or a developer's edit) that changes how messages are read fits a new model instead of
+    reading one fitted by other code, even when MODEL_VERSION was not bumped."""
+    from bot.matching import ranker as ranker_module
+
+    package = tmp_path / "matching"
+    package.mkdir()
+    (package / "ranker.py").write_text("CHAR_NGRAMS = (3, 4)\n", encoding="utf-8")
+    (package / "notes.txt").write_text("not code", encoding="utf-8")
+    helper = tmp_path / "textnorm.py"
+    helper.write_text("def fold(text): return text\n", encoding="utf-8")
+    digest = ranker_module.code_digest.__wrapped__  # not the per-process cache
+    before = digest((package, helper))
+    (package / "notes.txt").write_text("still not code", encoding="utf-8")
+    assert digest((package, helper)) == before  # only Python source counts
+    (package / "ranker.py").write_text("CHAR_NGRAMS = (2, 5)\n", encoding="utf-8")
+    changed = digest((package, helper))
+    assert changed != before
+    helper.write_text("def fold(text): return text.lower()\n", encoding="utf-8")
+    assert digest((package, helper)) != changed
+    # The same source with Windows line ends is the same code.
+    (package / "ranker.py").write_bytes(b"CHAR_NGRAMS = (2, 5)\r\n")
+    helper.write_text("def fold(text): return text\n", encoding="utf-8")
+    assert digest((package, helper)) == changed
+    # And the knowledge base's hash follows the code's.
+    monkeypatch.setattr(ranker_module, "code_digest", lambda: "another")
+    edited_code = kb_hash(kb)
+    monkeypatch.undo()
+    assert edited_code != kb_hash(kb)
+
+
 def test_cache_is_used_and_keyed_by_content(kb: KnowledgeBase, ranker: Ranker, matcher: Matcher, tmp_path, monkeypatch):
     from bot.matching import ranker as ranker_module
 
