@@ -44,9 +44,10 @@ class Signals:
     knowledge base never uses; ``unsupported_prob``: the ranker's total probability for 'unsupported'
     entries; ``length``: log(1 + number of terms), how much the message says; ``coverage``: the share of
     the message's character n-grams the ranker saw in training (how far it is from everything the
-    knowledge base says); ``nearest_top``: the cosine similarity of the message to the nearest training
-    text of the top entry (:mod:`.neighbours`); ``nearest_rival``: the same for the nearest text of the
-    ranker's second and third entries; ``nearest_agrees``: 1 when the top entry's text is the nearer.
+    knowledge base says); ``nearest_top``: how near the message comes to the nearest training text of
+    the top entry (:meth:`.neighbours.Neighbours.nearest`: the letter and word blocks' cosine
+    similarities, averaged); ``nearest_rival``: the same for the nearer of the nearest texts of the
+    ranker's second and third entries; ``nearest_agrees``: 1 when the top entry's text is strictly nearer.
     """
 
     ranker_prob: float
