@@ -135,7 +135,8 @@ class Neighbours:
         order: the mean of the two blocks' cosine similarities (letters and words; each vector's blocks are
         l2-normalised, so the dot product is halved). 1.0 for a text identical to the message when both
         have letters and words; at most 0.5 when either has no known word; 0.0 for a class whose texts
-        share no feature with it. IndexError for a feature or class out of range."""
+        share no feature with it. ``idx`` and ``classes`` must be in range (0 up to the ranker's features
+        and classes): a number too large raises IndexError, a negative one would count from the end."""
         texts = self.texts
         if not len(idx) or not texts or not classes:
             return [0.0] * len(classes)
