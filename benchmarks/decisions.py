@@ -22,8 +22,9 @@ from pathlib import Path
 
 from benchmarks.matcher import SETS
 from benchmarks.scoring import decide_all, load_items
+from benchmarks.seeds import fit_with_seed
 from bot.knowledge import load_knowledge
-from bot.matching.matcher import Matcher
+from bot.matching import fitting
 
 Decision = tuple[str, str | None, tuple[str, ...]]  # route, entry shown, options offered
 
@@ -31,7 +32,7 @@ Decision = tuple[str, str | None, tuple[str, ...]]  # route, entry shown, option
 def current() -> dict[str, list[Decision]]:
     """Every set's decisions (set file name -> one per question, in order) with today's content."""
     kb = load_knowledge()
-    matcher = Matcher(kb, ranker=Matcher(kb, learned=False).fit())
+    matcher = fit_with_seed(kb, fitting.SEED)  # the seed that ships, fitted in memory
     return {
         path.name: [(o.route, o.shown, tuple(o.options)) for o in decide_all(matcher, load_items(path))]
         for path, _ in SETS

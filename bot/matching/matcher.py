@@ -94,11 +94,13 @@ class MatchResult:
 @dataclass(frozen=True)
 class Reading:
     """What the matcher reads in a query: the ranker's probabilities (one per ranker class), the lexical
-    scores (0-100, by lexical entry index) and the signals the decision weighs."""
+    scores (0-100, by lexical entry index), the signals the decision weighs, and the ranker's classes from
+    the likeliest down (``order``: ``np.argsort(-probs)``, worked out once per message)."""
 
     probs: np.ndarray
     lexical: dict[int, float]
     signals: confidence.Signals
+    order: np.ndarray
 
 
 class Matcher:
@@ -210,12 +212,13 @@ class Matcher:
             probs /= probs.sum()
         lexical = self.lexical.scores(analysis)
         top = int(probs.argmax())
-        runner_up = float(np.partition(probs, -2)[-2]) if len(probs) > 1 else 0.0
+        order = np.argsort(-probs)
+        runner_up = float(probs[order[1]]) if len(probs) > 1 else 0.0  # the second-highest probability
         top_entry = int(self._class_entry[top])
         lexical_best = max(lexical, key=lexical.__getitem__) if lexical else None
         rival = lexical[lexical_best] / 100 if lexical_best is not None and lexical_best != top_entry else 0.0
         # The message as typed, against the nearest training text of the top entry and of its runners-up.
-        rivals = [int(i) for i in np.argsort(-probs)[: NEAREST_RIVALS + 1] if i != top][:NEAREST_RIVALS]
+        rivals = [int(i) for i in order[: NEAREST_RIVALS + 1] if i != top][:NEAREST_RIVALS]
         near = self.ranker.nearest(read, [top, *rivals])
         near_rival = max(near[1:], default=0.0)
         signals = confidence.Signals(
@@ -232,7 +235,7 @@ class Matcher:
             nearest_rival=near_rival,
             nearest_agrees=1.0 if near[0] > near_rival else 0.0,
         )
-        return Reading(probs, lexical, signals)
+        return Reading(probs, lexical, signals, order)
 
     def _without_address_words(self, analysis: Analysis) -> Analysis:
         """``analysis`` without the words people address the bot with (routing.yaml's ``address_words``:
@@ -262,7 +265,7 @@ class Matcher:
         classes = self.ranker.classes
         probs = reading.probs.tolist()  # Python floats: the same values, without numpy's cost per item
         answerable, smalltalk, entry_of = self._answerable_list, self._smalltalk_list, self._class_entry_list
-        order = np.argsort(-reading.probs).tolist()
+        order = reading.order.tolist()
         top, best_p = order[0], probs[order[0]]
         if not answerable[top]:
             unsupported = classes[top] if best_p >= UNSUPPORTED_AT else None

@@ -78,7 +78,7 @@ def code_digest(places: tuple[Path, ...] = MODEL_CODE) -> str:
     :data:`MODEL_VERSION` was not bumped, and a developer never reads a model fitted by other code.
     Read once per process; a file that cannot be read counts by its name only."""
     digest = hashlib.sha256()
-    files = sorted(f for place in places for f in (sorted(place.glob("*.py")) if place.is_dir() else [place]))
+    files = sorted(f for place in places for f in (place.glob("*.py") if place.is_dir() else [place]))
     for path in files:
         digest.update(path.name.encode("utf-8") + b"\0")
         with contextlib.suppress(OSError):
@@ -234,9 +234,9 @@ class Ranker:
         return RankerReading(z / z.sum(), coverage, idx, vals)
 
     def nearest(self, reading: RankerReading, classes: Sequence[int]) -> list[float]:
-        """The cosine similarity (0-1) of the message read as ``reading`` to the nearest training text of
-        each class in ``classes`` (indices into :attr:`classes`): :meth:`.Neighbours.nearest`; all 0.0
-        for a model without the index."""
+        """How near (0-1) the message read as ``reading`` comes to the nearest training text of each class
+        in ``classes`` (indices into :attr:`classes`): :meth:`.Neighbours.nearest`; all 0.0 for a model
+        without the index."""
         if self.neighbours is None:
             return [0.0] * len(classes)
         return self.neighbours.nearest(reading.idx, reading.values, classes)
