@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import app, cli_review, cli_stats, version
+from bot.core import callbacks as cb
 from bot.core.flood import FloodGuard
+from bot.core.replies import Reply
 from bot.i18n import check_catalogs, use_locales_dir
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.matching.ranker import RankerUnavailable
@@ -40,7 +42,18 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(f"(The rights card is a picture: `kyr-bot card --lang {reply.lang}` saves it.)")
         return 0
     print(to_terminal(reply.text))
+    for label in _offered(reply):
+        print(f"  • {label}")
     return 0
+
+
+def _offered(reply: Reply) -> list[str]:
+    """The labels of a "did you mean" reply's options (the answers it offers, which a one-shot command
+    cannot press: they are listed instead); nothing for any other reply."""
+    pressed = [cb.parse(b.data) for b in reply.all_buttons()]
+    if not any(c is not None and c.verb == cb.NONE_OF_THESE for c in pressed):
+        return []
+    return [b.label for b, c in zip(reply.all_buttons(), pressed, strict=True) if c is not None and c.verb == cb.ANSWER]
 
 
 def cmd_match(args: argparse.Namespace) -> int:

@@ -34,8 +34,10 @@ from bot.matching.lexical import LexicalScorer
 from bot.matching.ranker import Ranker, TextPair, load_ranker
 from bot.matching.training import Reader, fit_calibrated
 
-ANSWER_AT = 80.0  # answer directly from this score (the calibrated chance that the top entry is right, in %)
-SUGGEST_AT = 40.0  # below ANSWER_AT but at least this: "did you mean ...?" (both: benchmarks/tune_bands.py)
+# Both cut-offs: benchmarks/tune_bands.py on the tuning sets (fewest wrong answers stated first; README "When
+# the bot answers"). 95/25 replaced 80/40 in December 2026: over eight fits, half the wrong answers.
+ANSWER_AT = 95.0  # answer directly from this score (the calibrated chance that the top entry is right, in %)
+SUGGEST_AT = 25.0  # below ANSWER_AT but at least this: "did you mean ...?"
 UNSUPPORTED_AT = 0.25  # the ranker's probability from which an 'unsupported' top entry is named
 ALTERNATIVE_RATIO = 0.25  # alternatives need at least this share of the top entry's ranker probability
 MAX_ALTERNATIVES = 3

@@ -107,7 +107,7 @@ def test_an_alert_pasted_or_forwarded_gets_the_three_checks_and_who_verifies(lan
 
 
 def test_an_alert_about_a_topic_the_bot_knows_gets_that_answer_with_the_checks_first():
-    text = "Heads up: immigration raids at the meatpacking plant this Friday. Pass it on!"
+    text = "Warning: ICE agents at the meatpacking plant today asking workers for papers. Share with everyone"
     reply = CONV.handle(user("en"), forwarded(text, 2))
     lines = to_plain(reply.text).split("\n\n")
     assert lines[0].startswith(AGE["en"] + " 2 days ago")

@@ -16,8 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import _offered
 from bot.i18n import format_day, translator
+from bot.matching.matcher import Alternative
 from bot.screens.compose import render_entry, to_plain
+from testkit.chat import CONV
 from testkit.paths import ROOT
 
 KYR_BOT = str(Path(sys.executable).with_name("kyr-bot"))
@@ -142,7 +145,22 @@ def test_ask_lang_forces_spanish(runs, kb):
 
 
 def test_ask_language_neutral_question_uses_default_language(runs, kb):
-    assert ok(runs["ask_neutral"]).startswith(kb.entries["287g-basics"].text("en").title)
+    # "287g" alone could mean any of the 287(g) topics: the answer, or "did you mean" listing them, in English.
+    text = ok(runs["ask_neutral"])
+    basics = kb.entries["287g-basics"].text("en")
+    if not text.startswith(basics.title):
+        assert text.startswith("I am not sure I understood. Did you mean one of these?\n")
+        assert f"  • {basics.label}\n" in text
+
+
+def test_ask_lists_what_a_did_you_mean_offers_and_nothing_for_an_answer(kb):
+    # A one-shot command cannot press buttons: "did you mean" lists its options' labels, in order.
+    ids = ("detainer-basics", "held-on-detainer", "bail-and-bond")
+    for lang in ("en", "es"):
+        reply = CONV.screens.did_you_mean(tuple(Alternative(i, 50.0) for i in ids), lang)
+        assert _offered(reply) == [kb.entries[i].text(lang).label for i in ids]
+        assert _offered(CONV.screens.answer(kb.entries["detainer-basics"], lang)) == []
+        assert _offered(CONV.screens.fallback(lang)) == []
 
 
 # What `kyr-bot ask` must not load: the Telegram stack, the card's drawing (Pillow), the fitting libraries

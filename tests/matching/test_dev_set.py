@@ -13,17 +13,19 @@ from benchmarks.scoring import Score, decide_all, load_items, right_ids, score
 from testkit.paths import TEST_DATA
 
 # The dev set is what the matcher is tuned on: these are its acceptance targets. The calibrated matcher
-# trades some top-1 for "did you mean": a wrong answer stated is the worst outcome, an offer is not.
-DEV_WRONG = 0.02  # questions answered with a wrong entry, as a share of all questions
+# trades top-1 for "did you mean": a wrong answer stated is the worst outcome, an offer is not. Since the
+# bot answers only from a 95% chance (benchmarks/tune_bands.py), the floors on wrong answers are tighter
+# and those on top-1 lower than the top-1 targets (README "When the bot answers").
+DEV_WRONG = 0.01  # questions answered with a wrong entry, as a share of all questions
 DEV_OFFERED = 0.97  # in-scope questions answered rightly, or offered in a "did you mean"
-DEV_TOP1 = 0.90  # in-scope questions answered with a right entry
+DEV_TOP1 = 0.85  # in-scope questions answered with a right entry
 DEV_FALLBACK = 0.93  # out-of-scope questions that get no answer
 DEV_LANGUAGE = 0.98  # replies in the question's language
 
 # The holdout set is tuned on less: its floors are lower.
-HOLDOUT_WRONG = 0.03
+HOLDOUT_WRONG = 0.015
 HOLDOUT_OFFERED = 0.95
-HOLDOUT_TOP1 = 0.80
+HOLDOUT_TOP1 = 0.72
 HOLDOUT_FALLBACK = 0.90
 HOLDOUT_LANGUAGE = 0.95
 

@@ -33,12 +33,6 @@ def show(result: MatchResult) -> str:
     return json.dumps(result.as_json(), ensure_ascii=False)
 
 
-def answered_wrongly(query: str, entry_id: str):
-    """An out-of-scope question the learned ranker answers with a wrong entry: strict, so a fix shows."""
-    reason = f"matcher weakness: the learned ranker answers this with {entry_id!r} instead of falling back"
-    return pytest.param(query, marks=pytest.mark.xfail(strict=True, reason=reason))
-
-
 STOPPED = {"stopped-public", "traffic-stop", "racial-profiling"}
 DETAINER_HELD = {"detainer-must-honor", "held-on-detainer"}
 
@@ -178,7 +172,7 @@ def test_long_stories_ending_in_a_question(matcher):
         "receta de tamales de pollo",
         # sports scores
         "who won the broncos game last night",
-        answered_wrongly("what was the score of the world cup final", "deportation-order"),
+        "what was the score of the world cup final",
         "quien gano el partido del america",
         # passports
         "how do I renew my passport",
@@ -366,7 +360,8 @@ def test_answer_or_did_you_mean_follows_the_score(matcher, query):
     ],
 )
 def test_greetings_do_not_swallow_the_question(matcher, query, expected):
-    assert matcher.match(query).entry_id == expected
+    result = matcher.match(query)
+    assert understood(result, {expected}), show(result)
 
 
 @pytest.mark.parametrize(
