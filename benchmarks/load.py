@@ -4,7 +4,7 @@
     python -m benchmarks.load --quick    # 1,000 questions from 200 chats, burst of 100
     python -m benchmarks.load --quick --rounds 3   # the three throughput runs three times, medians
 
-Each run has a fresh BotApiDouble (testkit/botapi_double.py) started in this process.
+Each run has a fresh BotApiDouble (testkit/botapi_double/) started in this process.
 
 1. Throughput: the same questions, all pushed at once, to three bots that each handle
    ``CONCURRENT_UPDATES`` updates at a time with the same connection pool and no rate limiter:

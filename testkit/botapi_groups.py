@@ -1,4 +1,4 @@
-"""Update builders for the Bot API double (testkit/botapi_double.py) for what groups really send: forum
+"""Update builders for the Bot API double (testkit/botapi_double/) for what groups really send: forum
 topics, anonymous admins and channels posting in a group, messages sent via the bot's inline mode,
 the bot being added to a group, and backlogs written while the bot was down."""
 
