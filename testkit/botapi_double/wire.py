@@ -14,7 +14,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from testkit.botapi_double.limits import _FLOAT_RE, _INT_RE, _NUMERIC_FIELDS, _STRING_FIELDS, JSONDict
 
@@ -174,8 +174,12 @@ def _shutdown_socket(conn: socket.socket) -> None:
         conn.shutdown(socket.SHUT_RDWR)
 
 
-if TYPE_CHECKING:
-    from testkit.botapi_double.double import BotApiDouble
+class Answerer(Protocol):
+    """What the server hands each connection to (the double): it tracks connections and answers requests."""
+
+    def _register_connection(self, conn: socket.socket) -> None: ...
+    def _unregister_connection(self, conn: socket.socket) -> None: ...
+    def _handle_http(self, handler: _Handler) -> None: ...
 
 
 # --------------------------------------------------------------------------------------------------
@@ -186,7 +190,7 @@ if TYPE_CHECKING:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    double: BotApiDouble
+    double: Answerer
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Connections reset by the client (e.g. a cancelled long poll) are normal; stay quiet.
