@@ -141,14 +141,18 @@ class Conversation:
     # ------------------------------------------------------------------ messages
     def handle(self, user: User, message: Message) -> Reply:
         """The reply to a message. Flood protection first (every message counts: text, commands and
-        pictures alike): past the burst the user gets one 'slow down' note, then nothing; the newest message
-        of a burst is held (the reply carries a :class:`Hold`: call :meth:`release` after ``hold.seconds``).
-        An empty reply with no hold means: say nothing. ``/delete`` is never held back nor dropped."""
+        pictures alike): past the burst the user gets one 'slow down' note (in the language the message is
+        written in, when that is clear), then nothing; the newest message of a burst, the one that brought
+        the note included, is held (the reply carries a :class:`Hold`: call :meth:`release` after
+        ``hold.seconds``), so none is lost. An empty reply with no hold means: say nothing. ``/delete`` is
+        never held back nor dropped."""
         deleting = message.command is not None and message.command.action == "delete"
         if self.flood is not None and not user.flood_exempt and not deleting:
             gate = self.flood.check(user.id, user.sent_at)
             if gate == "warn":
-                return self.screens.slow_down(self.language(user))
+                usual = self.language(user)
+                lang = self.matcher.match(message.text, usual).reply_language(usual) if message.text else usual
+                return replace(self.screens.slow_down(lang), hold=self.holds.hold(user, message))
             if gate == "drop":
                 return Reply("", self.language(user), hold=self.holds.hold(user, message))
             self.holds.answered(user)  # a newer message is answered: any held one is superseded

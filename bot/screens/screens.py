@@ -304,7 +304,7 @@ class Screens:
         return Reply(esc(text), lang, self.keys.menu_row(lang))
 
     def slow_down(self, lang: str) -> Reply:
-        """The one note a flooding user gets."""
+        """The one note a flooding user gets (the newest message of the burst is answered once they pause)."""
         _ = translator(lang).gettext
-        text = _("You are sending messages very fast. Please wait a few seconds, then send your question again.")
+        text = _("You are sending messages very fast. Please wait a few seconds: I will answer your last message.")
         return Reply(esc(text), lang)

@@ -8,7 +8,7 @@ import pytest
 from bot.core import callbacks as cb
 from bot.core.conversation import Conversation
 from bot.core.preferences import MemoryStore
-from bot.core.replies import User
+from bot.core.replies import Message, User
 from bot.screens.compose import to_plain
 from testkit.chat import (
     CLOCK,
@@ -405,6 +405,35 @@ def test_flood_gets_one_note_then_silence_then_normal_again():
     assert_answer(send_text(CONV, other, "What is an ICE detainer?"), "detainer-basics", "en")
     CLOCK.now += 10.0
     assert_answer(send_text(CONV, user, "¿Qué es un detainer de inmigración?"), "detainer-basics", "es")
+
+
+@pytest.mark.parametrize(
+    ("client_lang", "text", "lang", "note"),
+    [
+        ("en", "¿Qué es un detainer de inmigración?", "es", "Está mandando mensajes muy rápido"),
+        ("es", "What is an ICE detainer?", "en", "You are sending messages very fast"),
+    ],
+)
+def test_the_message_that_brings_the_note_is_held_and_answered_in_its_own_language(client_lang, text, lang, note):
+    user = fresh(client_lang)  # the app speaks one language, the person writes in the other
+    for _ in range(CONV.flood.burst):
+        send_text(CONV, user, "hola" if lang == "es" else "hello")
+    reply = CONV.handle(user, Message(text))
+    assert plain(reply).startswith(note) and reply.lang == lang
+    assert reply.hold is not None  # nothing a user sent is lost: the note's own message is answered later
+    assert_answer(CONV.release(reply.hold), "detainer-basics", lang)
+    assert CONV.release(reply.hold) is None  # once
+
+
+def test_a_newer_message_supersedes_the_one_that_brought_the_note():
+    user = fresh("en")
+    for _ in range(CONV.flood.burst):
+        send_text(CONV, user, "hello")
+    first = CONV.handle(user, Message("What is 287(g)?"))
+    second = CONV.handle(user, Message("What is an ICE detainer?"))
+    assert first.hold is not None and second.hold is not None and not second.text
+    assert CONV.release(first.hold) is None
+    assert_answer(CONV.release(second.hold), "detainer-basics", "en")
 
 
 # ---------------------------------------------------------------------- inline mode

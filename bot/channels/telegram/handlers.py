@@ -127,7 +127,8 @@ class TelegramFrontEnd:
     async def answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message) -> None:
         """Hand ``message`` to the conversation and send the reply. A message flood protection held back
         (the newest of a burst) is asked about again once its hold has passed, and answered then unless a
-        newer message from the same sender superseded it: the newest message of a burst is never lost."""
+        newer message from the same sender superseded it: the newest message of a burst is never lost. A
+        held message's reply may carry a note ('slow down'), sent now."""
         chat = update.effective_chat
         user = replace(user_of(update), chat_id=chat.id if chat else None)
         reply = self.conversation.handle(user, message)
@@ -135,6 +136,8 @@ class TelegramFrontEnd:
             if self.ledger is not None:
                 self.ledger.keep(update.update_id)  # not handled (nor confirmed) until the hold is released
             context.application.create_task(self._release(update, context, reply), update=update)
+            if reply.text:
+                await self.send(update, context, replace(reply, hold=None))
             return
         await self.send(update, context, reply)
 

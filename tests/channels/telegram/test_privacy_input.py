@@ -527,6 +527,23 @@ async def test_a_flooding_user_gets_one_slow_down_note_others_are_unaffected(dou
     assert_all_calls_ok(double)
 
 
+async def test_the_message_that_brings_the_slow_down_note_is_answered_after_it(double, tmp_path):
+    guard = FloodGuard()
+    chat = 3603
+    for i in range(guard.burst):
+        double.push_update(double.make_text_message(chat, f"hello {i}", language_code="es"))
+    # The one past the burst brings the note, written in English by someone whose app speaks Spanish.
+    double.push_update(double.make_text_message(chat, "what is a judicial warrant", language_code="es"))
+    async with BotHarness(double, tmp_path, flood=guard) as bot:
+        await bot.wait_for("sendMessage", guard.burst + 2, predicate=lambda c: c.params["chat_id"] == chat)
+        await bot.idle(0.5)
+    texts = [text_of(c) for c in replies_to(double, chat)]
+    assert len(texts) == guard.burst + 2
+    assert SLOW_DOWN in texts[-2]  # the note, in the language of the message that brought it
+    assert "judicial warrant" in texts[-1].lower()  # and that message's answer once the sender paused
+    assert_all_calls_ok(double)
+
+
 def test_flood_guard_forgets_people_who_went_quiet():
     now = [0.0]
     guard = FloodGuard(clock=lambda: now[0])
