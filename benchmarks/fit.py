@@ -236,7 +236,7 @@ def bot_figures(times: int) -> int:
     and without one (it fits at start); each then answers, and reloads an edited entry, which fits again."""
     from testkit import botapi_double
 
-    botapi_double._Handler.disable_nagle_algorithm = True  # see benchmarks/load.py
+    botapi_double._Handler.disable_nagle_algorithm = True  # see benchmarks/load_process.py
     with tempfile.TemporaryDirectory(prefix="kyr-fit-bot-") as tmp:
         base = Path(tmp)
         n = len(BOT_QUESTIONS) * 50
