@@ -153,3 +153,21 @@ def button(call: Call, label_part: str) -> dict:
         if label_part.lower() in b["text"].lower():
             return b
     raise AssertionError(f"no button with {label_part!r} in {[b['text'] for b in buttons_of(call)]}")
+
+
+def assert_all_calls_ok(double: BotApiDouble) -> None:
+    """Every Bot API call the bot made was accepted (the double answers 400 for anything Telegram would
+    refuse: over-long or unparsable text, over-long callback data, stale query ids, ...)."""
+    # (A getUpdates long poll ended by the harness's own stop gets 409: that is not the bot's doing.)
+    failed = [c for c in double.calls if c.answered and not c.ok and c.method != "getUpdates"]
+    assert not failed, [(c, c.status, c.response) for c in failed]
+    for method in ("sendMessage", "editMessageText"):
+        for call in double.calls_of(method):
+            assert 1 <= len(html_to_plain(call.params["text"])) <= 4096
+            for b in buttons_of(call):
+                if "callback_data" in b:
+                    assert 1 <= len(b["callback_data"].encode()) <= 64
+
+
+def replies_to(double: BotApiDouble, chat_id: int) -> list[Call]:
+    return [c for c in double.calls_of("sendMessage") if c.params["chat_id"] == chat_id]
