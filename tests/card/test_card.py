@@ -266,7 +266,7 @@ def test_a_placeholder_value_the_font_cannot_draw_is_reported_at_its_line(kb, tm
     load_card(kb.directory, kb.languages, values)  # the texts are fine; the font cannot draw one
     problems = card_problems(kb.directory, kb.languages, values)
     card_yaml = kb.directory / "card.yaml"
-    es_hotline = _line_of(card_yaml, "Línea de respuesta rápida") - 1
+    es_hotline = _line_of(card_yaml, "Línea de Respuesta Rápida") - 1
     assert [str(p) for p in problems] == [
         f"{card_yaml}:{es_hotline}: es.hotline: the card's font cannot draw '漢' (U+6F22) "
         "(in the text or a placeholder's value)"
@@ -278,7 +278,7 @@ def test_card_yaml_problems_are_reported_as_file_and_line(kb, tmp_path):
     path = directory / "card.yaml"
     text = path.read_text(encoding="utf-8")
     text = text.replace("  heading: Muestre esto al agente\n", "  heading: ''\n")
-    text = text.replace("Wyoming Rapid Response hotline: {rapid_response_phone}", "Hotline: {hotline_phone}")
+    text = text.replace("Rapid Response hotline (southern Wyoming,", "Hotline: {hotline_phone} (")
     text = re.sub(r"(?m)^reviewed: .*$", "reviewed: 2026-02-30", text)
     text += "fr:\n  heading: Montrez ceci\n"
     path.write_text(text, encoding="utf-8")
