@@ -1,11 +1,12 @@
 """``kyr-bot chat``: the conversation in a terminal, a channel beside Telegram. Buttons become numbered
 choices; pictures are saved to files. It follows the same flood rules as Telegram: past a burst, one
-'slow down' note, and the newest message of the burst is answered once the sender is quiet (or the input
-ends)."""
+'slow down' note, and the newest message of the burst is answered once the sender is quiet at the prompt
+(on Windows: at the next line, or when the input ends)."""
 
 from __future__ import annotations
 
 import contextlib
+import select
 import sys
 import time
 from collections.abc import Callable
@@ -75,6 +76,25 @@ class ConsoleChat:
             self._held = None
             self.show(self.conversation.release(hold))
 
+    def wait_for_hold(self, lines: TextIO) -> None:
+        """At the prompt, with a message held back: wait until its hold has passed, or until a line is
+        typed, whichever comes first, and answer it if its hold has passed (so the newest message of a
+        burst is answered once the person pauses, as on Telegram). Only where the input can be waited
+        on (a terminal or pipe on Linux or macOS); elsewhere it is answered at the next line."""
+        if self._held is None or sys.platform == "win32":
+            return
+        hold, since = self._held
+        remaining = hold.seconds - (self.clock() - since)
+        try:
+            fd = lines.fileno()
+        except (AttributeError, OSError, ValueError):  # an in-memory stream: nothing to wait on
+            return
+        if remaining > 0:
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if ready:
+                return  # a line is coming: handle_line answers in order
+        self.release_held(quiet=True)
+
     def save_photo(self, reply: Reply) -> None:
         """Write the picture to ``photo_dir`` and say where (the terminal cannot show it)."""
         assert reply.photo is not None
@@ -136,6 +156,8 @@ class ConsoleChat:
             _ = translator(self.lang).gettext
             self.out.write(_("(Type a question, or a number to press a button. Type quit to leave.)") + "\n")
         while True:
+            if interactive:
+                self.wait_for_hold(lines)
             line = _read_line(lines, self.out) if interactive else lines.readline()
             self.release_held(quiet=not line)
             if not line:

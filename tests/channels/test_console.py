@@ -5,6 +5,9 @@ when the input ends)."""
 from __future__ import annotations
 
 import io
+import os
+import threading
+import time
 
 from bot.channels.console import ConsoleChat
 from bot.core.conversation import Conversation
@@ -111,3 +114,44 @@ def test_share_in_the_terminal_says_to_copy_the_answer():
     share = next(i for i, b in enumerate(console.buttons, start=1) if b.share is not None)
     console.show(console.handle_line(str(share)))
     assert out.getvalue().rstrip().endswith("To share this answer, copy the text above: it stands alone.")
+
+
+class ThreadSafeOutput(io.StringIO):
+    """The chat's output, read by the typing thread while the chat writes it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        with self.lock:
+            return super().write(text)
+
+    def text(self) -> str:
+        with self.lock:
+            return self.getvalue()
+
+
+def test_at_the_prompt_a_held_message_is_answered_once_the_sender_pauses_without_another_line():
+    # A person at the terminal sends a burst, then stops typing: the held question is answered on its own
+    # within its hold (1.5 s), not only when they type again. (Through a pipe: a terminal on Linux or macOS.)
+    flood = FloodGuard(burst=3, window=10.0)
+    conversation = Conversation(knowledge(), shared_matcher(), MemoryStore(), flood=flood)
+    out = ThreadSafeOutput()
+    console = ConsoleChat(conversation, out, lang="en")
+    read_fd, write_fd = os.pipe()
+    with os.fdopen(read_fd, "r", encoding="utf-8") as lines, os.fdopen(write_fd, "w", encoding="utf-8") as typed:
+        typing = threading.Thread(target=console.run, args=(lines, True))
+        typing.start()
+        typed.write("hello\nhello\nhello\nwhat is an ice detainer\n")  # the welcome counts: the last is held
+        typed.flush()
+        deadline = time.monotonic() + 10
+        while DETAINER_TITLE not in out.text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        answered_while_quiet = DETAINER_TITLE in out.text()
+        typed.write("quit\n")
+        typed.flush()
+        typing.join(10)
+    assert SLOW_DOWN in out.text()
+    assert answered_while_quiet, out.text()[-300:]
+    assert out.text().count(DETAINER_TITLE) == 1
