@@ -1,7 +1,7 @@
 """``kyr-bot chat``: the conversation in a terminal, a channel beside Telegram. Buttons become numbered
 choices; pictures are saved to files. It follows the same flood rules as Telegram: past a burst, one
 'slow down' note, and the newest message of the burst is answered once the sender is quiet at the prompt
-(on Windows: at the next line, or when the input ends)."""
+(at a terminal on Linux or macOS; elsewhere at the next line, or when the input ends)."""
 
 from __future__ import annotations
 
@@ -77,22 +77,18 @@ class ConsoleChat:
             self.show(self.conversation.release(hold))
 
     def wait_for_hold(self, lines: TextIO) -> None:
-        """At the prompt, with a message held back: wait until its hold has passed, or until a line is
-        typed, whichever comes first, and answer it if its hold has passed (so the newest message of a
-        burst is answered once the person pauses, as on Telegram). Only where the input can be waited
-        on (a terminal or pipe on Linux or macOS); elsewhere it is answered at the next line."""
-        if self._held is None or sys.platform == "win32":
+        """At the prompt of a terminal, with a message held back: wait until its hold has passed or a line
+        is typed, whichever comes first, and answer it if its hold has passed (so the newest message of a
+        burst is answered once the person pauses, as on Telegram). Only on a terminal on Linux or macOS,
+        which hands over one line at a time; elsewhere (Windows, piped input) it is answered at the next
+        line or when the input ends."""
+        if self._held is None or sys.platform == "win32" or not _is_terminal(lines):
             return
         hold, since = self._held
         remaining = hold.seconds - (self.clock() - since)
-        try:
-            fd = lines.fileno()
-        except (AttributeError, OSError, ValueError):  # an in-memory stream: nothing to wait on
-            return
-        if remaining > 0:
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if ready:
-                return  # a line is coming: handle_line answers in order
+        if remaining > 0 and select.select([lines.fileno()], [], [], remaining)[0]:
+            return  # a line is coming: it is read next, and answered in order
+        self.out.write("\n")  # off any half-typed line the terminal has echoed
         self.release_held(quiet=True)
 
     def save_photo(self, reply: Reply) -> None:
@@ -168,6 +164,14 @@ class ConsoleChat:
                 break
             self.show(self.handle_line(line.rstrip("\r\n")))
         return 0
+
+
+def _is_terminal(lines: TextIO) -> bool:
+    """True when ``lines`` is a terminal (a tty) that can be waited on."""
+    try:
+        return lines.isatty() and lines.fileno() >= 0
+    except (AttributeError, OSError, ValueError):  # an in-memory or closed stream
+        return False
 
 
 def _read_line(lines: TextIO, out: TextIO) -> str:

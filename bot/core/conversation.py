@@ -150,8 +150,10 @@ class Conversation:
         if self.flood is not None and not user.flood_exempt and not deleting:
             gate = self.flood.check(user.id, user.sent_at)
             if gate == "warn":
-                usual = self.language(user)
-                lang = self.matcher.match(message.text, usual).reply_language(usual) if message.text else usual
+                hint = message.command.hint if message.command is not None else None
+                lang = self.language(user, hint)
+                if message.text and message.command is None:
+                    lang = self.understand(message.text, lang).lang
                 return replace(self.screens.slow_down(lang), hold=self.holds.hold(user, message))
             if gate == "drop":
                 return Reply("", self.language(user), hold=self.holds.hold(user, message))
@@ -291,9 +293,11 @@ class Conversation:
         return self.screens.welcome(self.language(user), unknown_link=opened is not None)
 
     def delete(self, user: User, lang: str) -> Reply:
-        """Forget everything kept about the user: their language choice, their last answer and any question
-        waiting for its second tap. (A question already sent for review has no link to the user.)"""
+        """Forget everything kept about the user: their language choice, their last answer, any message
+        flood protection holds back and any question waiting for its second tap. (A question already sent
+        for review has no link to the user.)"""
         removed = self.store.delete(user.id) if user.id is not None else False
+        self.holds.forget(user.id)  # a message held back by flood protection is not answered afterwards
         self.last_answers.forget(user.id)
         self.consent.forget(user)
         return self.screens.deleted(lang, removed)

@@ -84,6 +84,12 @@ class HoldBack:
         """A newer message of this sender is being answered: the held one is superseded."""
         self._held.pop((user.chat_id, user.id), None)
 
+    def forget(self, user_id: int | None) -> None:
+        """Drop every message held for this sender, in any chat (/delete: nothing they wrote is acted on
+        afterwards)."""
+        for key in [k for k in self._held if k[1] == user_id]:
+            del self._held[key]
+
     def take(self, hold: Hold) -> tuple[User, Message] | None:
         """The held message, if ``hold`` is still the newest of its sender (then it is no longer held)."""
         held = self._held.get(hold.key)

@@ -106,6 +106,15 @@ def test_an_alert_pasted_or_forwarded_gets_the_three_checks_and_who_verifies(lan
         assert (AGE[lang] in body) == (message.forwarded is not None)
 
 
+def test_an_alert_whose_topic_the_bot_is_unsure_of_gets_the_guide_to_checking_alerts():
+    # Below the 95% answer band, the topic's answer is not stated: how to check the alert, and who verifies.
+    text = "Heads up: immigration raids at the meatpacking plant this Friday. Pass it on!"
+    reply = CONV.handle(user("en"), forwarded(text, 2))
+    body = to_plain(reply.text)
+    assert body.split("\n\n")[1] == title(GUIDE, "en") and "1-844-864-8341" in body
+    assert title("ice-at-work", "en") not in body
+
+
 def test_an_alert_about_a_topic_the_bot_knows_gets_that_answer_with_the_checks_first():
     text = "Warning: ICE agents at the meatpacking plant today asking workers for papers. Share with everyone"
     reply = CONV.handle(user("en"), forwarded(text, 2))

@@ -61,3 +61,23 @@ def test_a_newer_message_supersedes_the_one_that_brought_the_note():
     assert first.hold is not None and second.hold is not None and not second.text
     assert CONV.release(first.hold) is None
     assert_answer(CONV.release(second.hold), "detainer-basics", "en")
+
+
+def test_delete_drops_a_held_message_so_nothing_the_person_wrote_is_acted_on_afterwards():
+    user = fresh("en")
+    for _ in range(CONV.flood.burst):
+        send_text(CONV, user, "hello")
+    held = CONV.handle(user, Message("español"))  # brings the note, and is held
+    assert held.hold is not None
+    deleted = send_command(CONV, user, "delete")
+    assert deleted.forget_user
+    assert CONV.release(held.hold) is None  # not answered: the language is not chosen again
+    assert CONV.store.get_language(user.id) is None
+
+
+def test_the_note_for_a_spanish_command_is_in_spanish():
+    user = fresh("en")
+    for _ in range(CONV.flood.burst):
+        send_text(CONV, user, "hello")
+    note = send_command(CONV, user, "ayuda")
+    assert plain(note).startswith("Está mandando mensajes muy rápido") and note.hold is not None

@@ -33,6 +33,13 @@ def show(result: MatchResult) -> str:
     return json.dumps(result.as_json(), ensure_ascii=False)
 
 
+def offered_instead(query: str, entry_id: str):
+    """An out-of-scope question that gets "did you mean" instead of the plain fallback: strict, so a fix
+    shows. (Not a wrong answer stated; at the 80% answer band of 2026-11 it was answered with the entry.)"""
+    reason = f"matcher weakness: offers 'did you mean' with {entry_id!r} first instead of falling back"
+    return pytest.param(query, marks=pytest.mark.xfail(strict=True, reason=reason))
+
+
 STOPPED = {"stopped-public", "traffic-stop", "racial-profiling"}
 DETAINER_HELD = {"detainer-must-honor", "held-on-detainer"}
 
@@ -172,7 +179,7 @@ def test_long_stories_ending_in_a_question(matcher):
         "receta de tamales de pollo",
         # sports scores
         "who won the broncos game last night",
-        "what was the score of the world cup final",
+        offered_instead("what was the score of the world cup final", "deportation-order"),
         "quien gano el partido del america",
         # passports
         "how do I renew my passport",
@@ -185,7 +192,7 @@ def test_long_stories_ending_in_a_question(matcher):
 )
 def test_out_of_scope_questions_fall_back(matcher, query):
     result = matcher.match(query)
-    assert result.entry_id is None, show(result)
+    assert result.entry_id is None and not result.alternatives, show(result)
 
 
 # --------------------------------------------------------------------------- language

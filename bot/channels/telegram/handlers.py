@@ -135,9 +135,11 @@ class TelegramFrontEnd:
         if reply.hold is not None:
             if self.ledger is not None:
                 self.ledger.keep(update.update_id)  # not handled (nor confirmed) until the hold is released
-            context.application.create_task(self._release(update, context, reply), update=update)
-            if reply.text:
-                await self.send(update, context, replace(reply, hold=None))
+            try:
+                if reply.text:  # the note first, however long Telegram makes it wait (a 429 during a flood)
+                    await self.send(update, context, replace(reply, hold=None))
+            finally:  # then the hold: the held message is answered even if the note could not be sent
+                context.application.create_task(self._release(update, context, reply), update=update)
             return
         await self.send(update, context, reply)
 

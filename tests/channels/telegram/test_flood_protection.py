@@ -71,3 +71,20 @@ def test_flood_guard_forgets_people_who_went_quiet():
     for _ in range(250):
         guard.check(999_999)
     assert set(guard._recent) == {999_999}
+
+
+async def test_the_note_comes_before_the_held_answer_even_when_telegram_makes_it_wait(double, tmp_path):
+    # Telegram answers "429, retry after 3 s" during a flood: the held answer still comes after the note.
+    guard = FloodGuard(burst=1)
+    chat = 3604
+    double.push_update(double.make_text_message(chat, "hello", language_code="en"))
+    async with BotHarness(double, tmp_path, flood=guard) as bot:
+        await bot.wait_for("sendMessage", 1, predicate=lambda c: c.params["chat_id"] == chat)
+        double.rate_limit_next("sendMessage", retry_after=3, chat_id=chat)
+        double.push_update(double.make_text_message(chat, "what is an ice detainer", language_code="en"))
+        await bot.wait_for("sendMessage", 4, predicate=lambda c: c.params["chat_id"] == chat, timeout=20)
+        await bot.idle(0.5)
+    delivered = [text_of(c) for c in replies_to(double, chat) if c.ok]
+    assert len(delivered) == 3, delivered
+    assert SLOW_DOWN in delivered[1]
+    assert "What is an ICE detainer?" in delivered[2]
