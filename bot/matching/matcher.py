@@ -38,6 +38,9 @@ from bot.matching.training import Reader, fit_calibrated
 # the bot answers"). 95/25 replaced 80/40 in December 2026: over eight fits, half the wrong answers.
 ANSWER_AT = 95.0  # answer directly from this score (the calibrated chance that the top entry is right, in %)
 SUGGEST_AT = 25.0  # below ANSWER_AT but at least this: "did you mean ...?"
+# A "did you mean" whose first option has at least this chance says that one is likely (the answer band
+# until December 2026: on the unseen sets about nine in ten such first options are right).
+LIKELY_AT = 80.0
 UNSUPPORTED_AT = 0.25  # the ranker's probability from which an 'unsupported' top entry is named
 ALTERNATIVE_RATIO = 0.25  # alternatives need at least this share of the top entry's ranker probability
 MAX_ALTERNATIVES = 3

@@ -12,7 +12,7 @@ from bot.core.replies import Button, Reply
 from bot.i18n import translator
 from bot.knowledge import Entry, KnowledgeBase, TopicGroup
 from bot.matching.decision import Decision
-from bot.matching.matcher import Alternative
+from bot.matching.matcher import LIKELY_AT, Alternative
 from bot.screens.alerts import claim_reply, with_alert_check
 from bot.screens.compose import contact_block, disclaimer, esc, fill, officer_block
 from bot.screens.keyboards import Keyboards
@@ -250,14 +250,20 @@ class Screens:
 
     # ------------------------------------------------------------------ when there is no answer
     def did_you_mean(self, options: tuple[Alternative, ...], lang: str) -> Reply:
-        """Up to three likely answers, and the way to all topics."""
+        """Up to three likely answers (the likeliest first, its chance in ``score``, 0-100), "None of these"
+        and the emergency row. When the first is likely (:data:`~bot.matching.matcher.LIKELY_AT`), the
+        text points to it; otherwise it says the bot is not sure."""
         _ = translator(lang).gettext
         rows: list[tuple[Button, ...]] = [
             (Button(self.kb.entries[a.id].text(lang).label, data=cb.encode(cb.ANSWER, a.id, lang)),) for a in options
         ]
         rows.append((Button(_("None of these"), data=cb.encode(cb.NONE_OF_THESE, "", lang)),))
         rows.append(self.keys.emergency_row(lang))
-        return Reply(esc(_("I am not sure I understood. Did you mean one of these?")), lang, tuple(rows))
+        if options and options[0].score >= LIKELY_AT:
+            text = _("I think you are asking about the first topic below. Tap it to see the answer, or choose another.")
+        else:
+            text = _("I am not sure I understood. Did you mean one of these?")
+        return Reply(esc(text), lang, tuple(rows))
 
     def fallback(
         self, lang: str, empty: bool = False, unsupported: Entry | None = None, none_of_these: bool = False
