@@ -217,10 +217,12 @@ def break_kb(kb_dir: Path, name: str) -> tuple[Path, int, list[str]]:
     original = path.read_text(encoding="utf-8") if path.exists() else ""
     broken = edit(original)
     path.write_text(broken, encoding="utf-8")
+    return path, reported_line(name, broken), words
+
+
+def reported_line(name: str, broken: str) -> int:
+    """The line a report must name for breakage ``name``, whose file now reads ``broken``."""
+    where = BREAKAGES[name][2]
     if name == "unknown-placeholder":
-        line = UNKNOWN_PLACEHOLDER_LINE
-    elif isinstance(where, int):
-        line = where
-    else:
-        line = line_of(broken, where)
-    return path, line, words
+        return UNKNOWN_PLACEHOLDER_LINE
+    return where if isinstance(where, int) else line_of(broken, where)

@@ -19,10 +19,10 @@ from testkit.broken_kb import (
     KYR_BOT,
     LOCALES,
     SAMPLE_ID,
-    UNKNOWN_PLACEHOLDER_LINE,
     copy_kb,
     line_of,
     replace_once,
+    reported_line,
 )
 
 # --------------------------------------------------------------------------- through `kyr-bot check`
@@ -54,12 +54,7 @@ def test_check_reports_every_kind_of_problem(tmp_path):
                 text = text.replace(f"id: {SAMPLE_ID}", f"id: {new_id}", 1)
                 path = kb_dir / "entries" / f"{new_id}.yaml"
             path.write_text(text, encoding="utf-8")
-            if name == "unknown-placeholder":
-                line = UNKNOWN_PLACEHOLDER_LINE
-            elif isinstance(where, int):
-                line = where
-            else:
-                line = line_of(text, where)
+            line = reported_line(name, text)
         else:
             path = kb_dir / rel
             text = edit(path.read_text(encoding="utf-8"))
