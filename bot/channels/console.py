@@ -9,7 +9,7 @@ import contextlib
 import select
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -86,8 +86,11 @@ class ConsoleChat:
             return
         hold, since = self._held
         remaining = hold.seconds - (self.clock() - since)
-        if remaining > 0 and select.select([lines.fileno()], [], [], remaining)[0]:
-            return  # a line is coming: it is read next, and answered in order
+        # With line editing, what is typed meanwhile is shown once, after the prompt, when it is read.
+        quiet = _no_echo(lines) if lines is sys.stdin and "readline" in sys.modules else contextlib.nullcontext()
+        with quiet:
+            if remaining > 0 and select.select([lines.fileno()], [], [], remaining)[0]:
+                return  # a line is coming: it is read next, and answered in order
         self.out.write("\n")  # off any half-typed line the terminal has echoed
         self.release_held(quiet=True)
 
@@ -172,6 +175,22 @@ def _is_terminal(lines: TextIO) -> bool:
         return lines.isatty() and lines.fileno() >= 0
     except (AttributeError, OSError, ValueError):  # an in-memory or closed stream
         return False
+
+
+@contextlib.contextmanager
+def _no_echo(lines: TextIO) -> Iterator[None]:
+    """The terminal does not echo what is typed while inside (restored on the way out, Ctrl-C included)."""
+    import termios  # Linux and macOS only, like the wait that uses it
+
+    fd = lines.fileno()
+    kept = termios.tcgetattr(fd)
+    quiet = list(kept)
+    quiet[3] &= ~termios.ECHO  # the local modes
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, kept)
 
 
 def _read_line(lines: TextIO, out: TextIO) -> str:

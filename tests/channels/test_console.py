@@ -4,6 +4,7 @@ when the input ends)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -166,3 +167,21 @@ def test_at_a_terminal_prompt_a_held_message_is_answered_once_the_sender_pauses_
     assert waited < 4, f"answered {waited:.1f} s after the last line, or not before the next one"
     assert text.count(SLOW_DOWN) == 1 and text.count(DETAINER_TITLE) == 1
     assert text.count(greeting) == 2  # the "hello" that brought the note was superseded, not answered
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal: Linux and macOS")
+def test_the_terminal_does_not_echo_while_a_held_message_waits_and_echoes_again_after():
+    import pty
+    import termios
+
+    from bot.channels.console import _no_echo
+
+    typist, terminal = pty.openpty()
+    with os.fdopen(terminal, "r", encoding="utf-8") as lines:
+        before = termios.tcgetattr(terminal)
+        assert before[3] & termios.ECHO
+        with contextlib.suppress(KeyboardInterrupt), _no_echo(lines):
+            assert not termios.tcgetattr(terminal)[3] & termios.ECHO
+            raise KeyboardInterrupt  # Ctrl-C while waiting
+        assert termios.tcgetattr(terminal) == before
+    os.close(typist)
