@@ -170,4 +170,26 @@ def assert_all_calls_ok(double: BotApiDouble) -> None:
 
 
 def replies_to(double: BotApiDouble, chat_id: int) -> list[Call]:
+    """Every sendMessage call to ``chat_id``, answered or not, in order."""
     return [c for c in double.calls_of("sendMessage") if c.params["chat_id"] == chat_id]
+
+
+DETAINER_QUESTION = "what is an ice detainer"  # a question every content version answers with detainer-basics
+
+
+def ask(double: BotApiDouble, chat: int, text: str = DETAINER_QUESTION) -> int:
+    """Push ``text`` from private chat ``chat`` (an English app) to the double; its update id."""
+    return double.push_update(double.make_text_message(chat, text, language_code="en"))
+
+
+async def answer_to(double: BotApiDouble, chat: int, timeout: float = 10) -> Call:
+    """Wait for the first message ``chat`` receives."""
+    calls = await double.async_wait_for(
+        "sendMessage", 1, timeout, lambda c: c.params.get("chat_id") == chat and c.ok, answered=True
+    )
+    return calls[0]
+
+
+def detainer_title() -> str:
+    """The English title of the answer to :data:`DETAINER_QUESTION`."""
+    return knowledge().entries["detainer-basics"].text("en").title

@@ -1,5 +1,6 @@
-"""Reliability, end to end: what a user notices when Telegram, the network, the process or the disk
-misbehaves. Every question gets exactly one answer, and other users keep getting answers.
+"""Reliability, end to end: what a user notices when Telegram, the network or the process misbehaves (the
+disk: test_data_directory.py). Every question gets exactly one answer, and other users keep getting
+answers.
 
 The in-process tests run the real Application against the Bot API double (testkit/harness.py); the
 shutdown and refuse-to-start tests run the real ``python -m bot run`` process against it.
@@ -7,19 +8,15 @@ shutdown and refuse-to-start tests run the real ``python -m bot run`` process ag
 
 from __future__ import annotations
 
-import logging
 import os
-import random
 import re
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
-from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -27,26 +24,16 @@ from telegram import Bot
 
 from bot.channels.telegram import DeliveryPolicy, deliver
 from bot.channels.telegram.delivery import Outcome
-from bot.runtime.logsafe import configure_logging
-from bot.runtime.storage import DB_NAME
 from testkit.botapi_double import BotApiDouble, Call
-from testkit.harness import BotHarness, knowledge, text_of
+from testkit.harness import DETAINER_QUESTION, BotHarness, answer_to, ask, detainer_title, knowledge, text_of
 from testkit.paths import ROOT
 
-QUESTION = "what is an ice detainer"
+QUESTION = DETAINER_QUESTION
 ENTRY = "detainer-basics"
 CLIENT_READ_TIMEOUT = 0.5  # seconds; the app's own are 5 s (40 s + poll timeout for getUpdates)
 
 
 # ---------------------------------------------------------------------- fixtures and helpers
-@pytest.fixture
-def log_text(double, restore_logging):
-    """Everything logged (at DEBUG, through the app's scrubbing handler) during the test."""
-    stream = StringIO()
-    configure_logging(level=logging.DEBUG, secrets=[double.token], stream=stream)
-    return stream.getvalue
-
-
 @pytest.fixture
 def short_timeouts():
     """Options for the app's Application with a client read timeout short enough to time out in a test."""
@@ -63,43 +50,10 @@ def delivered(double: BotApiDouble, chat: int) -> list[Call]:
     return [c for c in to_chat(double, chat) if c.ok]
 
 
-def ask(double: BotApiDouble, chat: int, text: str = QUESTION) -> int:
-    return double.push_update(double.make_text_message(chat, text, language_code="en"))
-
-
-async def answer_to(double: BotApiDouble, chat: int, timeout: float = 10) -> Call:
-    """Wait for the first message ``chat`` receives."""
-    calls = await double.async_wait_for(
-        "sendMessage", 1, timeout, lambda c: c.params.get("chat_id") == chat and c.ok, answered=True
-    )
-    return calls[0]
-
-
-def detainer_title() -> str:
-    return knowledge().entries[ENTRY].text("en").title
-
-
 def assert_answered_once(double: BotApiDouble, chat: int) -> None:
     got = delivered(double, chat)
     assert len(got) == 1, f"chat {chat} received {len(got)} messages"
     assert detainer_title() in text_of(got[0])
-
-
-async def choose_spanish(bot: BotHarness, chat: int) -> None:
-    menu = await bot.say(chat, "/language", language_code="en")
-    done = await bot.press(chat, menu, "L::es", "editMessageText")
-    assert "español" in text_of(done)
-
-
-async def speaks_spanish(bot: BotHarness, chat: int) -> bool:
-    reply = await bot.say(chat, "/topics", language_code="en")
-    text = text_of(reply)
-    assert "Escoja un tema" in text or "Choose a topic" in text
-    return "Escoja un tema" in text
-
-
-def warnings_in(log: str) -> list[str]:
-    return [line for line in log.splitlines() if " WARNING " in line or " ERROR " in line]
 
 
 # ---------------------------------------------------------------------- 1. flood waits (429)
@@ -321,84 +275,6 @@ def test_stop_signal_answers_what_was_fetched_and_restart_answers_the_rest(
     counts = answer_counts(double, chat_of)
     assert set(counts.values()) == {1}, f"not every question was answered exactly once: {counts}"
     assert double.confirmed_offset > max(chat_of)
-
-
-# ---------------------------------------------------------------------- 4. the data directory
-async def test_missing_data_directory_is_created_and_choices_survive_restart(double, tmp_path):
-    data = tmp_path / "not" / "yet"
-    async with BotHarness(double, data) as bot:
-        await choose_spanish(bot, 801)
-    assert (data / DB_NAME).is_file()
-    async with BotHarness(double, data) as bot:
-        assert await speaks_spanish(bot, 801)
-        assert not await speaks_spanish(bot, 802)
-
-
-async def test_unusable_data_directory_warns_and_keeps_choices_in_memory(double, tmp_path, log_text):
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a directory\n")
-    data = blocker / "kyr-bot"  # tests run as root: a path below a regular file is what root cannot use
-    async with BotHarness(double, data) as bot:
-        await choose_spanish(bot, 811)
-        assert await speaks_spanish(bot, 811)
-        assert not await speaks_spanish(bot, 812)
-        ask(double, 813)
-        assert detainer_title() in text_of(await answer_to(double, 813))
-    assert blocker.read_text() == "not a directory\n"
-    warnings = warnings_in(log_text())
-    assert any(str(data) in line and "restart" in line for line in warnings), warnings
-
-
-def _damaged_sqlite(path: Path, rng: random.Random) -> None:
-    db = sqlite3.connect(path)
-    db.execute("CREATE TABLE language (user_id INTEGER PRIMARY KEY, lang TEXT NOT NULL)")
-    db.executemany("INSERT INTO language VALUES (?, ?)", [(i, "es" * 200) for i in range(2000)])
-    db.commit()
-    db.close()
-    raw = bytearray(path.read_bytes())
-    raw[4096:12288] = rng.randbytes(8192)  # pages 2-3: the header is fine, the tree is not
-    path.write_bytes(bytes(raw))
-
-
-@pytest.mark.parametrize("damage", ["random-bytes", "damaged-pages"])
-async def test_corrupt_state_file_is_kept_aside_and_bot_starts(double, tmp_path, log_text, damage):
-    data = tmp_path / "data"
-    data.mkdir()
-    state = data / DB_NAME
-    rng = random.Random(1234)
-    if damage == "random-bytes":
-        state.write_bytes(rng.randbytes(20000))
-    else:
-        _damaged_sqlite(state, rng)
-    original = state.read_bytes()
-
-    async with BotHarness(double, data) as bot:
-        await choose_spanish(bot, 821)
-        assert await speaks_spanish(bot, 821)
-        ask(double, 822)
-        assert detainer_title() in text_of(await answer_to(double, 822))
-    aside = list(data.glob(f"{DB_NAME}.corrupt-*"))
-    assert len(aside) == 1 and aside[0].read_bytes() == original
-    warnings = warnings_in(log_text())
-    assert any("corrupt" in line.lower() and aside[0].name in line for line in warnings), warnings
-    async with BotHarness(double, data) as bot:  # the fresh state file works
-        assert await speaks_spanish(bot, 821)
-
-
-async def test_failed_write_for_one_user_keeps_anothers_saved_choice(double, tmp_path, log_text):
-    data = tmp_path / "data"
-    async with BotHarness(double, data) as bot:
-        await choose_spanish(bot, 831)  # saved
-        bot.store._db.execute("PRAGMA query_only = ON")  # from now on every write fails
-        await choose_spanish(bot, 832)  # cannot be saved: kept in memory
-        assert await speaks_spanish(bot, 832)
-        assert await speaks_spanish(bot, 831)
-    assert any("Saving a language choice failed" in line for line in warnings_in(log_text()))
-    db = sqlite3.connect(data / DB_NAME)
-    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    db.close()
-    async with BotHarness(double, data) as bot:
-        assert await speaks_spanish(bot, 831)
 
 
 # ---------------------------------------------------------------------- 5. broken content
