@@ -45,9 +45,11 @@ def test_weeks_add_up_by_topic_group(tmp_path):
         assert series[group["detainer-basics"]][this_week] == 5
     else:
         assert series[group["detainer-basics"]][this_week] == 3 and series[group["ice-at-door"]][this_week] == 2
-    not_answered = series["Not answered (fallback, did you mean)"]
+    offered = series['Asked "did you mean"']
+    not_answered = series["Not answered (fallback)"]
     other = series["Other (small talk, language, emergency menu)"]
-    assert (not_answered[this_week], not_answered[last_week]) == (1, 2)
+    assert (not_answered[this_week], not_answered[last_week]) == (1, 0)
+    assert (offered[this_week], offered[last_week]) == (0, 2)
     assert other[last_week] == 1 and other[this_week] == 0
     assert [sum(s[i] for s in series.values()) for i in range(12)] == [0] * 10 + [3, 6]
 
