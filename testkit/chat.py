@@ -41,7 +41,7 @@ UI = {  # what the bot says (or the start of it), literally, in English and in S
     "officer": ("To show or read to an officer (in English):", "Para mostrar o leerle al agente (en inglés):"),
     "sources": ("Sources:", "Fuentes:"),
     "unsure": ("I am not sure I understood. Did you mean one of these?", "No estoy seguro de haberle entendido."),
-    "likely": ("I think you are asking about the first topic below.", "Creo que pregunta por el primer tema de abajo."),
+    "likely": ("Did you mean the first topic below?", "¿Se refiere al primer tema de la lista?"),
     "none of these": ("None of these", "Ninguna de estas"),
     "none fit": ("Sorry I did not find it.", "Lo siento, no lo encontré."),
     "months": (

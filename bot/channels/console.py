@@ -86,12 +86,14 @@ class ConsoleChat:
             return
         hold, since = self._held
         remaining = hold.seconds - (self.clock() - since)
-        # With line editing, what is typed meanwhile is shown once, after the prompt, when it is read.
-        quiet = _no_echo(lines) if lines is sys.stdin and "readline" in sys.modules else contextlib.nullcontext()
-        with quiet:
+        # Where input() edits the line (readline, a terminal both ways), what is typed meanwhile is shown
+        # once, after the prompt, when it is read: the terminal need not echo it now.
+        edited = lines is sys.stdin and self.out is sys.stdout and sys.stdout.isatty() and "readline" in sys.modules
+        with _no_echo(lines) if edited else contextlib.nullcontext():
             if remaining > 0 and select.select([lines.fileno()], [], [], remaining)[0]:
                 return  # a line is coming: it is read next, and answered in order
-        self.out.write("\n")  # off any half-typed line the terminal has echoed
+        if not edited:
+            self.out.write("\n")  # off any half-typed line the terminal has echoed
         self.release_held(quiet=True)
 
     def save_photo(self, reply: Reply) -> None:
@@ -137,8 +139,12 @@ class ConsoleChat:
         if text.startswith("/") and len(text) > 1:
             name, _, arg = text[1:].partition(" ")
             command = self.conversation.command(name.split("@")[0], arg.strip())
-            return self.conversation.handle(user, Message(command=command))
-        return self.conversation.handle(user, Message(line))
+            reply = self.conversation.handle(user, Message(command=command))
+        else:
+            reply = self.conversation.handle(user, Message(line))
+        if reply.hold is None:
+            self._held = None  # answered now (or /delete): any message held before it is not answered
+        return reply
 
     def run(self, lines: TextIO, interactive: bool) -> int:
         """Read lines until end of input or a quit word (0), or Ctrl-C (:data:`INTERRUPTED`, no traceback)."""
@@ -183,14 +189,19 @@ def _no_echo(lines: TextIO) -> Iterator[None]:
     import termios  # Linux and macOS only, like the wait that uses it
 
     fd = lines.fileno()
-    kept = termios.tcgetattr(fd)
+    try:
+        kept = termios.tcgetattr(fd)
+    except termios.error:  # a terminal whose settings cannot be read: leave it as it is
+        yield
+        return
     quiet = list(kept)
     quiet[3] &= ~termios.ECHO  # the local modes
-    termios.tcsetattr(fd, termios.TCSANOW, quiet)
     try:
+        termios.tcsetattr(fd, termios.TCSANOW, quiet)
         yield
     finally:
-        termios.tcsetattr(fd, termios.TCSANOW, kept)
+        with contextlib.suppress(termios.error):
+            termios.tcsetattr(fd, termios.TCSANOW, kept)
 
 
 def _read_line(lines: TextIO, out: TextIO) -> str:

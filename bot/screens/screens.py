@@ -252,7 +252,8 @@ class Screens:
     def did_you_mean(self, options: tuple[Alternative, ...], lang: str) -> Reply:
         """Up to three likely answers (the likeliest first, its chance in ``score``, 0-100), "None of these"
         and the emergency row. When the first is likely (:data:`~bot.matching.matcher.LIKELY_AT`), the
-        text points to it; otherwise it says the bot is not sure."""
+        text asks whether it is meant (a question: about one in ten is not); otherwise it says the bot is
+        not sure."""
         _ = translator(lang).gettext
         rows: list[tuple[Button, ...]] = [
             (Button(self.kb.entries[a.id].text(lang).label, data=cb.encode(cb.ANSWER, a.id, lang)),) for a in options
@@ -260,7 +261,7 @@ class Screens:
         rows.append((Button(_("None of these"), data=cb.encode(cb.NONE_OF_THESE, "", lang)),))
         rows.append(self.keys.emergency_row(lang))
         if options and options[0].score >= LIKELY_AT:
-            text = _("I think you are asking about the first topic below. Tap it to see the answer, or choose another.")
+            text = _("Did you mean the first topic below? Tap it to see the answer, or choose another.")
         else:
             text = _("I am not sure I understood. Did you mean one of these?")
         return Reply(esc(text), lang, tuple(rows))

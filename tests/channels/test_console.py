@@ -185,3 +185,27 @@ def test_the_terminal_does_not_echo_while_a_held_message_waits_and_echoes_again_
             raise KeyboardInterrupt  # Ctrl-C while waiting
         assert termios.tcgetattr(terminal) == before
     os.close(typist)
+
+
+def test_a_reply_without_a_hold_ends_the_wait_for_an_older_held_message():
+    # /delete (never held back) and a newer answered message both mean: nothing held is answered later,
+    # so the prompt does not wait for it.
+    clock = Clock()
+    console, out = chat(clock)
+    for line in ("/start", "hello", "hello", "hello", "what is an ice detainer"):
+        console.show(console.handle_line(line))
+    assert console._held is not None
+    console.show(console.handle_line("/delete"))
+    assert console._held is None
+    clock.now += 30
+    console.release_held(quiet=True)
+    assert DETAINER_TITLE not in out.getvalue()
+
+
+def test_a_stream_whose_terminal_settings_cannot_be_read_is_left_as_it_is():
+    from bot.channels.console import _no_echo
+
+    read_fd, write_fd = os.pipe()  # not a terminal: termios cannot read its settings
+    with os.fdopen(read_fd, "r", encoding="utf-8") as lines, _no_echo(lines):
+        pass
+    os.close(write_fd)

@@ -13,7 +13,7 @@ from collections import Counter
 from bot.runtime import exitcodes
 from testkit.botapi_double import BotApiDouble, Call
 from testkit.botapi_groups import bot_added
-from testkit.harness import knowledge, text_of
+from testkit.harness import ask, knowledge, text_of
 from testkit.process import running_bot
 
 QUESTION = "what is an ice detainer"
@@ -21,10 +21,6 @@ QUESTION = "what is an ice detainer"
 
 def title() -> str:
     return knowledge().entries["detainer-basics"].text("en").title
-
-
-def ask(double: BotApiDouble, chat: int, text: str = QUESTION) -> int:
-    return double.push_update(double.make_text_message(chat, text, language_code="en"))
 
 
 def answered(double: BotApiDouble, chat: int, timeout: float = 20) -> Call:

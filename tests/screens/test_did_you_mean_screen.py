@@ -1,6 +1,6 @@
 """The "did you mean" screen: when its first option is likely (LIKELY_AT, about nine in ten right), the
-text points to it; otherwise it says the bot is not sure. The options, "None of these" and the emergency
-row are the same either way."""
+text asks whether the first is meant; otherwise it says the bot is not sure. The options, "None of
+these" and the emergency row are the same either way."""
 
 from __future__ import annotations
 

@@ -138,8 +138,12 @@ class TelegramFrontEnd:
             try:
                 if reply.text:  # the note first, however long Telegram makes it wait (a 429 during a flood)
                     await self.send(update, context, replace(reply, hold=None))
-            finally:  # then the hold: the held message is answered even if the note could not be sent
+            except asyncio.CancelledError:  # stopping: not handled, so the next start answers it
+                raise
+            except Exception:  # the note failed: the held message is still answered
                 context.application.create_task(self._release(update, context, reply), update=update)
+                raise
+            context.application.create_task(self._release(update, context, reply), update=update)
             return
         await self.send(update, context, reply)
 

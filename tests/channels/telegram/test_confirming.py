@@ -12,14 +12,9 @@ from bot.core.flood import FloodGuard
 from bot.runtime.config import Config
 from bot.runtime.reload import Reloader
 from bot.runtime.storage import SqliteStore
-from testkit.botapi_double import BotApiDouble
-from testkit.harness import MODEL_CACHE, BotHarness, knowledge, text_of
+from testkit.harness import MODEL_CACHE, BotHarness, ask, knowledge, text_of
 
 QUESTION = "what is an ice detainer"
-
-
-def ask(double: BotApiDouble, chat: int, text: str = QUESTION) -> int:
-    return double.push_update(double.make_text_message(chat, text, language_code="en"))
 
 
 async def answered(bot: BotHarness, chat: int) -> str:
