@@ -170,8 +170,14 @@ def assert_all_calls_ok(double: BotApiDouble) -> None:
 
 
 def replies_to(double: BotApiDouble, chat_id: int) -> list[Call]:
-    """Every sendMessage call to ``chat_id``, answered or not, in order."""
-    return [c for c in double.calls_of("sendMessage") if c.params["chat_id"] == chat_id]
+    """Every sendMessage call to ``chat_id`` (every attempt, answered or not), in order."""
+    return [c for c in double.calls_of("sendMessage") if c.params.get("chat_id") == chat_id]
+
+
+def delivered(double: BotApiDouble, chat_id: int) -> list[Call]:
+    """The messages ``chat_id`` received: the sendMessage calls Telegram carried out, even if the bot never
+    heard back."""
+    return [c for c in replies_to(double, chat_id) if c.ok]
 
 
 DETAINER_QUESTION = "what is an ice detainer"  # a question every content version answers with detainer-basics

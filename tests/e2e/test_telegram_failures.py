@@ -13,7 +13,7 @@ from collections import Counter
 from bot.runtime import exitcodes
 from testkit.botapi_double import BotApiDouble, Call
 from testkit.botapi_groups import bot_added
-from testkit.harness import ask, knowledge, text_of
+from testkit.harness import ask, delivered, knowledge, text_of
 from testkit.process import running_bot
 
 QUESTION = "what is an ice detainer"
@@ -27,11 +27,6 @@ def answered(double: BotApiDouble, chat: int, timeout: float = 20) -> Call:
     """Wait for the first message ``chat`` receives."""
     calls = double.wait_for("sendMessage", 1, timeout, lambda c: c.params["chat_id"] == chat and c.ok, answered=True)
     return calls[0]
-
-
-def delivered(double: BotApiDouble, chat: int) -> list[Call]:
-    """The messages ``chat`` received (a send Telegram carried out, even if the bot never heard back)."""
-    return [c for c in double.calls_of("sendMessage") if c.params["chat_id"] == chat and c.ok]
 
 
 def lines(log: str, level: str) -> list[str]:

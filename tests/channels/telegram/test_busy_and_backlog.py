@@ -17,9 +17,9 @@ import pytest
 from bot.core.flood import FloodGuard
 from bot.runtime import exitcodes
 from bot.runtime.config import Config
-from testkit.botapi_double import BOT_USERNAME, BotApiDouble, Call
+from testkit.botapi_double import BOT_USERNAME, BotApiDouble
 from testkit.botapi_groups import via_this_bot
-from testkit.harness import BotHarness, knowledge, text_of
+from testkit.harness import BotHarness, knowledge, replies_to, text_of
 from testkit.paths import ROOT
 from testkit.process import BotProcess, bot_env, running_bot
 
@@ -30,10 +30,6 @@ SLOW_DOWN = "sending messages very fast"
 
 def title(entry_id: str, lang: str = "en") -> str:
     return knowledge().entries[entry_id].text(lang).title
-
-
-def to_chat(double: BotApiDouble, chat_id: int) -> list[Call]:
-    return [c for c in double.calls_of("sendMessage") if c.params["chat_id"] == chat_id]
 
 
 # ---------------------------------------------------------------------- 3. one busy chat
@@ -60,7 +56,7 @@ async def test_a_busy_group_that_telegram_slows_down_does_not_stall_other_chats(
         assert all(c.time < limited.time + wait for c in others), "other chats waited for the group's 429"
         # The group itself is answered after the wait, every message once, in order.
         await bot.wait_for("sendMessage", 9, timeout=15, predicate=lambda c: c.params["chat_id"] == BUSY_GROUP)
-    group = to_chat(double, BUSY_GROUP)
+    group = replies_to(double, BUSY_GROUP)
     assert [c.status for c in group] == [429] + [200] * 8
     assert group[1].time - limited.time >= wait
     assert all(text_of(c) == "Choose a topic:" for c in group)
@@ -81,9 +77,9 @@ async def test_the_backlog_written_during_downtime_is_not_a_flood(double, tmp_pa
         await bot.wait_for("sendMessage", 10, predicate=lambda c: c.params["chat_id"] == 801)
         await bot.wait_for("sendMessage", 10, predicate=lambda c: c.params["chat_id"] == 802)
         await bot.idle(0.5)
-    backlog = [text_of(c) for c in to_chat(double, 801)]
+    backlog = [text_of(c) for c in replies_to(double, 801)]
     assert len(backlog) == 10 and not [t for t in backlog if SLOW_DOWN in t]
-    burst_replies = [text_of(c) for c in to_chat(double, 802)]
+    burst_replies = [text_of(c) for c in replies_to(double, 802)]
     assert len(burst_replies) == 10 and SLOW_DOWN in burst_replies[-2]
     assert title("ice-at-door") in burst_replies[-1], "the newest message of the burst was dropped"
 
@@ -106,8 +102,8 @@ async def test_the_bots_own_inline_results_are_not_answered(double, tmp_path):
         other = double.make_text_message(902, "what is an ice detainer", via_bot={**double.bot_user, "id": 4321})
         assert title("detainer-basics") in text_of(await bot.exchange(other))
         await bot.idle()
-    assert not to_chat(double, 901)
-    assert len(to_chat(double, -1009010)) == 1
+    assert not replies_to(double, 901)
+    assert len(replies_to(double, -1009010)) == 1
 
 
 # ---------------------------------------------------------------------- 7. invisible characters

@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from bot.core.flood import FloodGuard
-from testkit.botapi_double import BOT_USERNAME, BotApiDouble, Call
+from testkit.botapi_double import BOT_USERNAME, BotApiDouble
 from testkit.botapi_groups import (
     anonymous_admin_message,
     bot_added,
@@ -18,17 +18,13 @@ from testkit.botapi_groups import (
     mention,
     topic_message,
 )
-from testkit.harness import BotHarness, buttons_of, knowledge, text_of
+from testkit.harness import BotHarness, buttons_of, delivered, knowledge, text_of
 
 GROUP = -1001234
 
 
 def title(entry_id: str, lang: str = "en") -> str:
     return knowledge().entries[entry_id].text(lang).title
-
-
-def to_chat(double: BotApiDouble, chat_id: int) -> list[Call]:
-    return [c for c in double.calls_of("sendMessage") if c.params["chat_id"] == chat_id and c.ok]
 
 
 # ---------------------------------------------------------------------- 1. group privacy mode
@@ -87,7 +83,7 @@ async def test_a_caption_is_the_messages_text(bot, double):
     assert "Choose a topic" in text_of(reply)
     double.push_update(double.make_non_text(GROUP, "photo", chat_type="supergroup", caption="/topics@other_bot"))
     await bot.idle()
-    assert len(to_chat(double, GROUP)) == 2
+    assert len(delivered(double, GROUP)) == 2
     # A picture without words still gets the kind note.
     bare = await bot.exchange(double.make_non_text(604, "photo", language_code="en"))
     assert "I can only read text messages" in text_of(bare)
@@ -149,9 +145,9 @@ async def test_a_reply_to_a_group_that_became_a_supergroup_goes_to_the_new_chat(
     double.migrate_chat(old, new)
     question = double.make_text_message(old, "what is a detainer", chat_type="group", reply_to_message=first.result)
     double.push_update(question)
-    delivered = await bot.wait_for("sendMessage", predicate=lambda c: c.params["chat_id"] == new)
+    sent = await bot.wait_for("sendMessage", predicate=lambda c: c.params["chat_id"] == new)
     await bot.idle()
-    assert title("detainer-basics") in text_of(delivered[0])
+    assert title("detainer-basics") in text_of(sent[0])
     attempts = [c for c in double.calls_of("sendMessage") if c.params["chat_id"] in (old, new)]
     assert [(c.params["chat_id"], c.status) for c in attempts[1:]] == [(old, 400), (new, 200)]
 

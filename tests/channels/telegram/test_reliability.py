@@ -24,8 +24,18 @@ from telegram import Bot
 
 from bot.channels.telegram import DeliveryPolicy, deliver
 from bot.channels.telegram.delivery import Outcome
-from testkit.botapi_double import BotApiDouble, Call
-from testkit.harness import DETAINER_QUESTION, BotHarness, answer_to, ask, detainer_title, knowledge, text_of
+from testkit.botapi_double import BotApiDouble
+from testkit.harness import (
+    DETAINER_QUESTION,
+    BotHarness,
+    answer_to,
+    ask,
+    delivered,
+    detainer_title,
+    knowledge,
+    replies_to,
+    text_of,
+)
 from testkit.paths import ROOT
 
 QUESTION = DETAINER_QUESTION
@@ -38,16 +48,6 @@ CLIENT_READ_TIMEOUT = 0.5  # seconds; the app's own are 5 s (40 s + poll timeout
 def short_timeouts():
     """Options for the app's Application with a client read timeout short enough to time out in a test."""
     return {"read_timeout": CLIENT_READ_TIMEOUT}
-
-
-def to_chat(double: BotApiDouble, chat: int) -> list[Call]:
-    """Every sendMessage attempt to ``chat`` (successful or not), in order."""
-    return [c for c in double.calls_of("sendMessage") if c.params.get("chat_id") == chat]
-
-
-def delivered(double: BotApiDouble, chat: int) -> list[Call]:
-    """The messages ``chat`` actually received."""
-    return [c for c in to_chat(double, chat) if c.ok]
 
 
 def assert_answered_once(double: BotApiDouble, chat: int) -> None:
@@ -64,7 +64,7 @@ async def test_flood_wait_reply_is_sent_after_the_wait_exactly_once(double, tmp_
         ask(double, 101)
         await answer_to(double, 101)
         await double.async_wait_idle()
-    attempts = to_chat(double, 101)
+    attempts = replies_to(double, 101)
     assert [c.status for c in attempts] == [429, 200]
     assert attempts[1].time - attempts[0].time >= 1.0, "retried before the wait Telegram asked for"
     assert_answered_once(double, 101)
@@ -115,7 +115,7 @@ async def test_a_reply_is_sent_again_only_when_it_certainly_did_not_reach_telegr
         ask(double, 302)
         await answer_to(double, 302)
         await double.async_wait_idle()
-    assert len(to_chat(double, 301)) == attempts
+    assert len(replies_to(double, 301)) == attempts
     assert len(delivered(double, 301)) == received  # at most once, whatever happened
     assert_answered_once(double, 302)
     if fault != "500":
@@ -149,7 +149,7 @@ async def test_reply_that_finally_fails_is_logged_without_text_and_others_are_an
         double.push_update(double.make_text_message(user, QUESTION, language_code="en", first_name="Zebulon"))
         await double.async_wait_for("sendMessage", 1, predicate=lambda c: c.params.get("chat_id") == user)
         await double.async_wait_idle(quiet=0.5)
-        attempts = to_chat(double, user)
+        attempts = replies_to(double, user)
         assert not delivered(double, user)
         assert 2 <= len(attempts) < 10, "a failing reply must be retried a few times, then given up"
         double.clear_faults()
@@ -176,7 +176,7 @@ async def test_blocked_user_gets_one_attempt_and_others_are_answered(double, tmp
         ask(double, 503)
         await answer_to(double, 503)
         await double.async_wait_idle()
-    assert [c.status for c in to_chat(double, 501)] == [403]
+    assert [c.status for c in replies_to(double, 501)] == [403]
     assert_answered_once(double, 502)
     assert_answered_once(double, 503)
 
