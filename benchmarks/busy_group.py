@@ -31,11 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from testkit import botapi_double
 from testkit.botapi_double import BotApiDouble
 from testkit.paths import ROOT
-
-botapi_double._Handler.disable_nagle_algorithm = True  # see benchmarks/load_process.py
 
 GROUP = -1009999
 RETRY_AFTER = 5  # seconds Telegram asks the bot to wait before writing to the busy group again

@@ -234,9 +234,6 @@ def met(ok: bool) -> str:
 def bot_figures(times: int) -> int:
     """Peak memory of a running bot: with its model fitted beforehand (as the wheel and the image ship it)
     and without one (it fits at start); each then answers, and reloads an edited entry, which fits again."""
-    from testkit import botapi_double
-
-    botapi_double._Handler.disable_nagle_algorithm = True  # see benchmarks/load_process.py
     with tempfile.TemporaryDirectory(prefix="kyr-fit-bot-") as tmp:
         base = Path(tmp)
         n = len(BOT_QUESTIONS) * 50

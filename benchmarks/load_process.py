@@ -17,15 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.load_plan import MODEL_CACHE, Question
-from testkit import botapi_double
 from testkit.botapi_double import BotApiDouble
 from testkit.paths import ROOT
-
-# The double's request handler writes an answer's headers and body in two send() calls. With Nagle's
-# algorithm on, the body then waits for the client's delayed ACK (about 40 ms on Linux), so every Bot API
-# call takes ~45 ms and any bot tops out near 20 updates/s: the benchmark would measure the double, not
-# the bot. TCP_NODELAY (socketserver's own switch for it) takes that wait away.
-botapi_double._Handler.disable_nagle_algorithm = True
 
 START_TIMEOUT = 60.0  # seconds for a bot process to start polling
 STALL_TIMEOUT = 15.0  # seconds without a new reply (after everything was pushed) before giving up

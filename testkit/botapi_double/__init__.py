@@ -22,7 +22,7 @@ from __future__ import annotations
 from testkit.botapi_double.double import BotApiDouble
 from testkit.botapi_double.limits import BOT_FIRST_NAME, BOT_ID, BOT_USERNAME, DEFAULT_TOKEN, JSONDict
 from testkit.botapi_double.text import html_to_plain
-from testkit.botapi_double.wire import Call, UploadedFile, _Handler
+from testkit.botapi_double.wire import Call, UploadedFile
 
 __all__ = [
     "BOT_FIRST_NAME",
@@ -33,6 +33,5 @@ __all__ = [
     "Call",
     "JSONDict",
     "UploadedFile",
-    "_Handler",
     "html_to_plain",
 ]
