@@ -12,16 +12,13 @@ from bot.core.flood import FloodGuard
 from bot.runtime.config import Config
 from bot.runtime.reload import Reloader
 from bot.runtime.storage import SqliteStore
-from testkit.harness import MODEL_CACHE, BotHarness, ask, knowledge, text_of
+from testkit.harness import MODEL_CACHE, BotHarness, answer_to, ask, knowledge, text_of
 
 QUESTION = "what is an ice detainer"
 
 
 async def answered(bot: BotHarness, chat: int) -> str:
-    calls = await bot.double.async_wait_for(
-        "sendMessage", 1, 10, lambda c: c.params["chat_id"] == chat and c.ok, answered=True
-    )
-    return text_of(calls[0])
+    return text_of(await answer_to(bot.double, chat))
 
 
 def title() -> str:
